@@ -1,0 +1,11 @@
+{#
+    Schemas are named exactly as the warehouse contract says (staging,
+    intermediate, marts, reporting), not dbt's default "<target>_<custom>".
+#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

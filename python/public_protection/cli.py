@@ -1,0 +1,193 @@
+"""The ``public-protection`` command: parses arguments and calls the modules.
+
+Exit codes: 0 success; 1 a stage failed; 2 bad usage; 3 a stage that is not
+built yet was asked for (it says which issue owns it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from public_protection.settings import Settings, resolve_settings
+
+EXIT_OK, EXIT_FAILED, EXIT_NOT_BUILT = 0, 1, 3
+
+console = Console(stderr=True, highlight=False)
+
+
+class StageFailed(Exception):
+    """A stage ran and failed; the message says why."""
+
+
+class NotBuiltYet(Exception):
+    """A stage whose issue has not landed yet."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    help: str
+    run: Callable[[Settings, argparse.Namespace], None]
+
+
+def not_built(issue: int, what: str) -> Callable[[Settings, argparse.Namespace], None]:
+    def stage(settings: Settings, args: argparse.Namespace) -> None:
+        raise NotBuiltYet(f"{what} is not built yet (issue #{issue}); nothing was done")
+
+    return stage
+
+
+def do_load(settings: Settings, args: argparse.Namespace) -> None:
+    from public_protection.load import LoadFailed, load_landing
+
+    console.print(f"[bold]load[/] {settings.landing} -> {settings.db}")
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("reading", total=None)
+
+        def on_file(name: str) -> None:
+            progress.update(task, description=f"reading {name}", advance=1)
+
+        try:
+            report = load_landing(settings.db, settings.landing, on_file=on_file)
+        except LoadFailed as failure:
+            raise StageFailed(str(failure)) from None
+        except RuntimeError as error:
+            raise StageFailed(str(error)) from None
+    for warning in report.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    table = Table("file", "status", "rows", title="load", title_justify="left")
+    for outcome in report.outcomes:
+        table.add_row(outcome.file, outcome.status, f"{outcome.rows:,}")
+    if report.outcomes:
+        console.print(table)
+    else:
+        console.print(f"[yellow]warning:[/] no extracts found in {settings.landing}")
+    console.print(
+        f"loaded {report.count('loaded')}, replaced {report.count('replaced')}, "
+        f"unchanged {report.count('unchanged')} file(s)"
+    )
+
+
+def do_build(settings: Settings, args: argparse.Namespace) -> None:
+    from public_protection.dbt import run_dbt
+
+    if not settings.db.exists():
+        raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
+    console.print(f"[bold]build[/] dbt build against {settings.db}")
+    try:
+        succeeded = run_dbt(["build"], settings.project_dir, settings.db)
+    except RuntimeError as error:
+        raise StageFailed(str(error)) from None
+    if not succeeded:
+        raise StageFailed("dbt build failed (see dbt's output above)")
+
+
+STAGES: dict[str, Stage] = {
+    stage.name: stage
+    for stage in (
+        Stage("demo-data", "write synthetic demo extracts", not_built(3, "demo-data")),
+        Stage("load", "land the extracts in the raw schema", do_load),
+        Stage("build", "dbt build: staging, marts, reporting, tests", do_build),
+        Stage("validate", "Great Expectations suites", not_built(5, "validate")),
+        Stage("regress", "stepwise logistic regressions", not_built(6, "regress")),
+        Stage("report", "the bulletin regenerated", not_built(7, "report")),
+        Stage("publish", "the published DuckDB file", not_built(7, "publish")),
+    )
+}
+
+
+def landing_is_empty(settings: Settings) -> bool:
+    from public_protection.load import discover
+
+    files, rejected = discover(settings.landing)
+    return not files and not rejected
+
+
+def do_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Every stage in order; stop at the first failure.
+
+    A stage that is not built yet is reported and skipped (it has nothing to
+    do), and ``run`` then ends with exit code 3 so nobody mistakes a partial
+    pipeline for a complete one.
+    """
+    missing: list[str] = []
+    for name, stage in STAGES.items():
+        if name == "demo-data" and not landing_is_empty(settings):
+            console.print(f"[dim]demo-data: skipped, {settings.landing} already has extracts[/]")
+            continue
+        try:
+            stage.run(settings, args)
+        except NotBuiltYet as gap:
+            console.print(f"[yellow]{name}:[/] {gap}")
+            missing.append(name)
+        except StageFailed as failure:
+            console.print(f"[red bold]{name} failed:[/] {failure}")
+            console.print("[red]run stopped; later stages did not run[/]")
+            return EXIT_FAILED
+    if missing:
+        console.print(f"[yellow bold]run incomplete:[/] not built yet: {', '.join(missing)}")
+        return EXIT_NOT_BUILT
+    console.print("[green bold]run complete[/]")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH",
+        help="restricted warehouse file (default: $PUBLIC_PROTECTION_DB, "
+        "else warehouse/public_protection.duckdb)",
+    )
+    common.add_argument(
+        "--landing",
+        metavar="DIR",
+        help="landing folder with omi2/ and qi/ (default: $PUBLIC_PROTECTION_LANDING, "
+        "else data/landing)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="public-protection",
+        description="Build the public protection warehouse (OMI2 vs Q&I).",
+    )
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    for stage in STAGES.values():
+        verbs.add_parser(stage.name, parents=[common], help=stage.help)
+    verbs.add_parser("run", parents=[common], help="every stage in order")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = resolve_settings(args.db, args.landing)
+    except FileNotFoundError as error:
+        console.print(f"[red]error:[/] {error}")
+        return EXIT_FAILED
+    if args.verb == "run":
+        return do_run(settings, args)
+    try:
+        STAGES[args.verb].run(settings, args)
+    except NotBuiltYet as gap:
+        console.print(f"[yellow]{args.verb}:[/] {gap}")
+        return EXIT_NOT_BUILT
+    except StageFailed as failure:
+        console.print(f"[red bold]{args.verb} failed:[/] {failure}")
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,391 @@
+"""Land raw extracts in DuckDB's ``raw`` schema, as received, with provenance.
+
+Promises (issue #2, ``shared/spec/raw-extracts.md``):
+
+- every column lands as text under its received name, plus ``_source_file``,
+  ``_source_sha256``, ``_source_row`` and ``_loaded_at``;
+- a file already loaded with the same content changes nothing; a file whose
+  content changed replaces its own rows only;
+- the batch is one transaction: if any file is rejected nothing is written
+  except the rejection records in ``raw.load_log``;
+- every file-level problem is named (file, row, column, reason).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from public_protection.layout import (
+    LANDING_FOLDERS,
+    OMI2_CASES,
+    QI_CASES,
+    QI_JUDGEMENTS,
+    RAW_TABLES,
+    RawTable,
+)
+from public_protection.readers import (
+    FileRejected,
+    SheetReader,
+    open_workbook,
+    read_csv,
+    read_sheet,
+)
+
+LOAD_LOG_DDL = """
+create table if not exists raw.load_log (
+    batch_id varchar not null,
+    file varchar not null,
+    file_kind varchar,
+    sha256 varchar,
+    rows bigint,
+    status varchar not null,
+    message varchar,
+    started_at timestamp not null,
+    finished_at timestamp not null
+)
+"""
+
+# What is in raw now: one row per landing file whose rows are loaded.
+SOURCE_FILES_DDL = """
+create table if not exists raw.source_files (
+    file varchar primary key,
+    file_kind varchar not null,
+    sha256 varchar not null,
+    rows bigint not null,
+    loaded_at timestamp not null
+)
+"""
+
+
+class LoadFailed(Exception):
+    """The batch was rolled back. ``rejections`` lists every rejected file."""
+
+    def __init__(self, rejections: list[FileRejected]):
+        self.rejections = rejections
+        lines = "\n".join(f"  - {r}" for r in rejections)
+        super().__init__(
+            f"{len(rejections)} file(s) rejected; nothing was loaded "
+            f"(the warehouse is unchanged):\n{lines}"
+        )
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one landing file in a batch."""
+
+    file: str
+    kind: str
+    sha256: str
+    status: str  # loaded | replaced | unchanged | rejected
+    rows: int = 0
+    message: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    batch_id: str
+    outcomes: list[FileOutcome]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for o in self.outcomes for w in o.warnings]
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[FileRejected]]:
+    """List the landing files to load, and reject anything that does not belong.
+
+    Hidden files (``.gitkeep``) are ignored; files at the landing root (such as
+    the demo manifest) are not extracts and are left alone.
+    """
+    found: list[tuple[str, Path]] = []
+    rejected: list[FileRejected] = []
+    for folder, extension in LANDING_FOLDERS.items():
+        directory = landing / folder
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.iterdir()):
+            name = f"{folder}/{path.name}"
+            if path.name.startswith("."):
+                continue
+            if path.is_dir():
+                rejected.append(FileRejected(name, "unexpected folder inside the landing folder"))
+            elif path.suffix.lower() != extension:
+                rejected.append(
+                    FileRejected(
+                        name,
+                        f"unknown file type {path.suffix or '(none)'!r}: "
+                        f"{folder}/ holds only {extension} files",
+                    )
+                )
+            else:
+                found.append((name, path))
+    return found, rejected
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ``raw`` schema and its tables (empty) if they are missing."""
+    con.execute("create schema if not exists raw")
+    con.execute(LOAD_LOG_DDL)
+    con.execute(SOURCE_FILES_DDL)
+    for table in RAW_TABLES:
+        columns = ", ".join(f'"{c}" varchar' for c in table.columns)
+        con.execute(
+            f"create table if not exists {table.qualified_name} ({columns}, "
+            "_source_file varchar not null, _source_sha256 varchar not null, "
+            "_source_row integer not null, _loaded_at timestamp not null)"
+        )
+
+
+def _existing_columns(con: duckdb.DuckDBPyConnection, table: RawTable) -> set[str]:
+    rows = con.execute(
+        "select column_name from information_schema.columns "
+        "where table_schema = 'raw' and table_name = ?",
+        [table.name],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _write_sheet(
+    con: duckdb.DuckDBPyConnection,
+    sheet: SheetReader,
+    file: str,
+    sha256: str,
+    loaded_at: dt.datetime,
+) -> int:
+    """Insert a sheet's rows; add any extra received columns to the table."""
+    existing = {c.lower() for c in _existing_columns(con, sheet.table)}
+    for extra in sheet.extra_columns:
+        if extra.lower() not in existing:
+            con.execute(
+                f"alter table {sheet.table.qualified_name} "
+                f'add column "{extra.replace(chr(34), chr(34) * 2)}" varchar'
+            )
+    total = 0
+    for chunk in sheet.chunks:
+        frame = pd.DataFrame([values for _, values in chunk], columns=sheet.columns, dtype=object)
+        frame["_source_file"] = file
+        frame["_source_sha256"] = sha256
+        frame["_source_row"] = [number for number, _ in chunk]
+        frame["_loaded_at"] = loaded_at
+        con.register("incoming_chunk", frame)
+        try:
+            con.execute(
+                f"insert into {sheet.table.qualified_name} by name select * from incoming_chunk"
+            )
+        finally:
+            con.unregister("incoming_chunk")
+        total += len(chunk)
+    return total
+
+
+def _read_file(name: str, path: Path) -> list[SheetReader]:
+    """Open one landing file and return a reader per raw table it feeds."""
+    if path.suffix.lower() == OMI2_CASES.extension:
+        return [read_csv(name, path.read_bytes(), OMI2_CASES)]
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    workbook = open_workbook(name, path, head)
+    return [read_sheet(name, workbook, table) for table in (QI_CASES, QI_JUDGEMENTS)]
+
+
+def _write_file(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    path: Path,
+    sha256: str,
+    loaded_at: dt.datetime,
+    replacing: bool,
+) -> FileOutcome:
+    kind = "omi2" if name.startswith("omi2/") else "qi"
+    sheets = _read_file(name, path)
+    if replacing:
+        for table in RAW_TABLES:
+            con.execute(f"delete from {table.qualified_name} where _source_file = ?", [name])
+    counts = []
+    total = 0
+    for sheet in sheets:
+        written = _write_sheet(con, sheet, name, sha256, loaded_at)
+        total += written
+        counts.append(f"{sheet.table.sheet or 'rows'}: {written}")
+    warnings = [w for s in sheets for w in s.warnings]
+    for sheet in sheets:
+        if sheet.extra_columns:
+            label = f" [{sheet.table.sheet}]" if sheet.table.sheet else ""
+            warnings.append(
+                f"{name}{label}: kept unknown column(s) {', '.join(sheet.extra_columns)} "
+                f"in {sheet.table.qualified_name}"
+            )
+    if total == 0:
+        warnings.append(f"{name}: header only, loaded 0 rows")
+    con.execute(
+        "insert or replace into raw.source_files values (?, ?, ?, ?, ?)",
+        [name, kind, sha256, total, loaded_at],
+    )
+    return FileOutcome(
+        file=name,
+        kind=kind,
+        sha256=sha256,
+        status="replaced" if replacing else "loaded",
+        rows=total,
+        message="; ".join(counts + warnings),
+        warnings=warnings,
+    )
+
+
+def _log(con, batch_id: str, outcome: FileOutcome, started: dt.datetime) -> None:
+    con.execute(
+        "insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            batch_id,
+            outcome.file,
+            outcome.kind,
+            outcome.sha256 or None,
+            outcome.rows,
+            outcome.status,
+            outcome.message,
+            started,
+            utc_now(),
+        ],
+    )
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def load_landing(
+    db: Path,
+    landing: Path,
+    on_file: Callable[[str], None] | None = None,
+) -> LoadReport:
+    """Load every extract in ``landing`` into ``db`` as one atomic batch.
+
+    ``on_file`` is called with each file name before it is read (for progress).
+    Raises ``LoadFailed`` (after rolling back and recording the rejections)
+    if any file is rejected.
+    """
+    db.parent.mkdir(parents=True, exist_ok=True)
+    batch_id = str(uuid.uuid4())
+    started = utc_now()
+    files, rejections = discover(landing)
+    outcomes: list[FileOutcome] = []
+    try:
+        con = duckdb.connect(str(db))
+    except duckdb.IOException as error:
+        raise RuntimeError(f"cannot open the warehouse {db}: {error}") from None
+    in_transaction = False
+    try:
+        con.execute("create schema if not exists raw")
+        con.execute(LOAD_LOG_DDL)
+        con.begin()
+        in_transaction = True
+        ensure_raw_schema(con)
+        loaded = dict(con.execute("select file, sha256 from raw.source_files").fetchall())
+        by_hash = {sha: name for name, sha in loaded.items()}
+        for name, path in files:
+            if on_file:
+                on_file(name)
+            sha256 = sha256_of(path)
+            if loaded.get(name) == sha256:
+                outcomes.append(FileOutcome(name, _kind(name), sha256, "unchanged"))
+                continue
+            if sha256 in by_hash and by_hash[sha256] != name:
+                outcomes.append(
+                    FileOutcome(
+                        name,
+                        _kind(name),
+                        sha256,
+                        "unchanged",
+                        warnings=[
+                            f"{name}: same content as the already loaded "
+                            f"{by_hash[sha256]}; not loaded twice"
+                        ],
+                    )
+                )
+                continue
+            try:
+                if rejections:
+                    # The batch will roll back anyway: only check the file, so that
+                    # one run reports every bad file.
+                    for sheet in _read_file(name, path):
+                        for _ in sheet.chunks:
+                            pass
+                    continue
+                outcomes.append(
+                    _write_file(con, name, path, sha256, started, replacing=name in loaded)
+                )
+            except FileRejected as rejected:
+                rejected.sha256 = sha256
+                rejections.append(rejected)
+        if rejections:
+            con.rollback()
+            in_transaction = False
+            _record_rejections(con, batch_id, rejections, started)
+            raise LoadFailed(rejections)
+        for outcome in outcomes:
+            if outcome.status != "unchanged":
+                _log(con, batch_id, outcome, started)
+        con.commit()
+        in_transaction = False
+    except BaseException:
+        if in_transaction:
+            con.rollback()
+        raise
+    finally:
+        con.close()
+    for name in sorted(set(loaded) - {n for n, _ in files}):
+        outcomes.append(
+            FileOutcome(
+                name,
+                _kind(name),
+                loaded[name],
+                "unchanged",
+                warnings=[
+                    f"{name}: loaded earlier but no longer in the landing folder; "
+                    "its rows stay in raw"
+                ],
+            )
+        )
+    return LoadReport(batch_id, outcomes)
+
+
+def _kind(name: str) -> str:
+    return name.split("/", 1)[0]
+
+
+def _record_rejections(
+    con: duckdb.DuckDBPyConnection,
+    batch_id: str,
+    rejections: list[FileRejected],
+    started: dt.datetime,
+) -> None:
+    """Write one load_log record per rejected file, outside the rolled-back batch."""
+    for rejected in rejections:
+        outcome = FileOutcome(
+            file=rejected.file,
+            kind=_kind(rejected.file),
+            sha256=rejected.sha256,
+            status="rejected",
+            message=str(rejected),
+        )
+        _log(con, batch_id, outcome, started)

@@ -1,0 +1,70 @@
+"""Paths and settings shared by every CLI verb.
+
+Defaults and environment variables follow ``shared/spec/warehouse-contract.md``:
+``--db`` / ``PUBLIC_PROTECTION_DB`` and ``--landing`` / ``PUBLIC_PROTECTION_LANDING``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DB = Path("warehouse/public_protection.duckdb")
+DEFAULT_PUBLISHED_DB = Path("warehouse/public_protection_published.duckdb")
+DEFAULT_LANDING = Path("data/landing")
+
+ENV_DB = "PUBLIC_PROTECTION_DB"
+ENV_LANDING = "PUBLIC_PROTECTION_LANDING"
+ENV_PROJECT_DIR = "PUBLIC_PROTECTION_PROJECT_DIR"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where this run reads and writes."""
+
+    db: Path
+    landing: Path
+    project_dir: Path
+
+
+def find_project_dir(start: Path | None = None) -> Path:
+    """Locate the dbt project (the repository root).
+
+    The CLI can be called from any folder; the dbt project is found from
+    ``PUBLIC_PROTECTION_PROJECT_DIR``, else by walking up from the working
+    directory, else beside the installed package (editable installs).
+    """
+    if os.environ.get(ENV_PROJECT_DIR):
+        return Path(os.environ[ENV_PROJECT_DIR]).resolve()
+    candidates = [Path(start or Path.cwd()).resolve()]
+    candidates += list(candidates[0].parents)
+    candidates += list(Path(__file__).resolve().parents)
+    for folder in candidates:
+        if (folder / "dbt_project.yml").is_file():
+            return folder
+    raise FileNotFoundError(
+        f"cannot find dbt_project.yml; run from the repository or set {ENV_PROJECT_DIR}"
+    )
+
+
+def resolve_settings(db: str | None, landing: str | None) -> Settings:
+    """Apply the precedence: command-line option, then environment, then default.
+
+    Relative defaults are taken from the repository root so that the CLI and
+    ``dbt build`` run from the root agree on the same warehouse file.
+    """
+    project_dir = find_project_dir()
+
+    def pick(option: str | None, env: str, default: Path) -> Path:
+        if option:
+            return Path(option).resolve()
+        if os.environ.get(env):
+            return Path(os.environ[env]).resolve()
+        return (project_dir / default).resolve()
+
+    return Settings(
+        db=pick(db, ENV_DB, DEFAULT_DB),
+        landing=pick(landing, ENV_LANDING, DEFAULT_LANDING),
+        project_dir=project_dir,
+    )

@@ -1,0 +1,60 @@
+"""The CLI: options and environment, exit codes, and stages that are not built yet."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from public_protection import cli
+from public_protection.settings import ENV_DB, ENV_LANDING, resolve_settings
+
+
+def test_option_beats_environment_beats_default(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_DB, str(tmp_path / "from_env.duckdb"))
+    monkeypatch.delenv(ENV_LANDING, raising=False)
+
+    from_env = resolve_settings(None, None)
+    from_option = resolve_settings(str(tmp_path / "opt.duckdb"), str(tmp_path / "land"))
+
+    assert from_env.db == tmp_path / "from_env.duckdb"
+    assert from_env.landing == from_env.project_dir / "data" / "landing"
+    assert from_option.db == tmp_path / "opt.duckdb"
+    assert from_option.landing == tmp_path / "land"
+
+
+def test_load_verb_exits_zero_and_fills_raw(landing, db, capsys):
+    code = cli.main(["load", "--db", str(db), "--landing", str(landing)])
+    assert code == cli.EXIT_OK
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from raw.qi_judgements").fetchone() == (6,)
+    assert "loaded 2, replaced 0, unchanged 0" in capsys.readouterr().err
+
+
+def test_load_verb_names_the_bad_file_and_exits_non_zero(landing, db, capsys):
+    (landing / "omi2" / "broken.csv").write_bytes(b"CaseRef\r\n")
+    code = cli.main(["load", "--db", str(db), "--landing", str(landing)])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_FAILED
+    assert "omi2/broken.csv" in err
+    assert "missing required column(s)" in err
+
+
+@pytest.mark.parametrize(
+    ("verb", "issue"),
+    [("demo-data", 3), ("validate", 5), ("regress", 6), ("report", 7), ("publish", 7)],
+)
+def test_unbuilt_verbs_say_so_and_exit_non_zero(tmp_path, capsys, verb, issue):
+    code = cli.main([verb, "--db", str(tmp_path / "w.duckdb")])
+    assert code == cli.EXIT_NOT_BUILT
+    assert f"not built yet (issue #{issue})" in capsys.readouterr().err
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_run_stops_at_the_first_failure(landing, db, capsys):
+    (landing / "qi" / "QI_bad.xlsx").write_bytes(b"not a workbook")
+    code = cli.main(["run", "--db", str(db), "--landing", str(landing)])
+    err = capsys.readouterr().err
+    assert code == cli.EXIT_FAILED
+    assert "load failed" in err
+    assert "run stopped" in err
+    assert "build dbt build" not in err

@@ -1,0 +1,373 @@
+"""The loader's promises: as received, idempotent, atomic, and clear about bad files."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import (
+    OMI2_FIXTURE,
+    QI_CASE_ROWS,
+    qi_sheets,
+    snapshot,
+    table_rows,
+    write_workbook,
+)
+
+from public_protection.layout import OMI2_CASES
+from public_protection.load import LoadFailed, load_landing
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def csv_bytes(text: str) -> bytes:
+    return text.replace("\n", "\r\n").encode("cp1252")
+
+
+HEADER = ",".join(OMI2_CASES.columns)
+GOOD_ROW = (
+    "OMI2/KEN/0002,Kent Probation Trust,11/2010,Y654321,Tom,Hughes,,02/02/2010,M,NS,LIC,"
+    "H,2,1,ROB,N,Y,,1,2,1,1,9,2,1,,,,Tom has a stable address"
+)
+
+
+# --- landing as received -----------------------------------------------------------
+
+
+def test_every_row_lands_with_provenance_and_counts_in_the_log(landing, db):
+    report = load_landing(db, landing)
+
+    assert report.count("loaded") == 2
+    assert query(db, "select count(*) from raw.omi2_cases") == [(3,)]
+    assert query(db, "select count(*) from raw.qi_cases") == [(3,)]
+    assert query(db, "select count(*) from raw.qi_judgements") == [(6,)]
+    sha = hashlib.sha256(OMI2_FIXTURE.read_bytes()).hexdigest()
+    assert query(
+        db,
+        "select distinct _source_file, _source_sha256 from raw.omi2_cases",
+    ) == [("omi2/omi2_extract_a.csv", sha)]
+    log = query(db, "select file, rows, status from raw.load_log order by file")
+    assert log == [
+        ("omi2/omi2_extract_a.csv", 3, "loaded"),
+        ("qi/QI_QI-2017-04-NOR.xlsx", 9, "loaded"),
+    ]
+
+
+def test_csv_is_decoded_as_cp1252_with_quoted_line_breaks_kept(landing, db):
+    load_landing(db, landing)
+    rows = query(
+        db,
+        'select "Forename", "Surname", "InspectorComments", "DOB", _source_row '
+        "from raw.omi2_cases order by _source_row",
+    )
+    forename, surname, comment, dob, _ = rows[0]
+    assert (forename, surname) == ("Amélie", "O’Brien")
+    assert (
+        comment
+        == 'Ms O’Brien said "fine, thanks" at interview.\r\nRisk plan agreed, £20 fine paid.'
+    )
+    assert dob == "12/04/1985"
+    # Row numbers count records (header = row 1), not physical lines.
+    assert [r[4] for r in rows] == [2, 3, 4]
+    # A blank field lands as NULL.
+    assert rows[1][3] is None
+
+
+def test_every_raw_column_is_text_under_its_received_name(landing, db):
+    load_landing(db, landing)
+    types = dict(
+        query(
+            db,
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'omi2_cases'",
+        )
+    )
+    for column in OMI2_CASES.columns:
+        assert types[column] == "VARCHAR"
+    assert types["_source_row"] == "INTEGER"
+    assert types["_loaded_at"] == "TIMESTAMP"
+
+
+def test_workbook_cells_land_as_the_text_a_reader_sees(landing, db):
+    load_landing(db, landing)
+    cases = query(
+        db, 'select "Case ID", "Provider", "Age", "Gender", "RoSH" from raw.qi_cases order by 1'
+    )
+    # 34 stays "34"; 52.0 (how Excel stores numbers) becomes "52", not "52.0";
+    # stray spaces and letter case are kept for staging to normalise.
+    assert cases == [
+        ("QI-NOR-17-0001", "CRC", "34", "Female", "Medium"),
+        ("QI-NOR-17-0002", " nps ", "52", "male", "High "),
+        ("QI-NOR-17-0003", "CRC", None, "Not known", "Low"),
+    ]
+    answers = query(db, 'select "Answer", _source_row from raw.qi_judgements order by 2')
+    assert answers[1] == ("no ", 3)
+
+
+# --- idempotency and replacement -----------------------------------------------------
+
+
+def test_loading_the_same_files_again_changes_nothing(landing, db):
+    load_landing(db, landing)
+    before = snapshot(db)
+    log_before = table_rows(db, "raw.load_log")
+
+    report = load_landing(db, landing)
+
+    assert report.count("unchanged") == 2
+    assert report.count("loaded") == 0
+    assert snapshot(db) == before
+    assert table_rows(db, "raw.load_log") == log_before
+
+
+def test_a_renamed_copy_of_a_loaded_file_is_not_loaded_twice(landing, db):
+    load_landing(db, landing)
+    shutil.copy(landing / "omi2" / OMI2_FIXTURE.name, landing / "omi2" / "copy.csv")
+
+    report = load_landing(db, landing)
+
+    assert query(db, "select count(*) from raw.omi2_cases") == [(3,)]
+    assert any("same content as the already loaded" in w for w in report.warnings)
+
+
+def test_a_changed_file_replaces_its_own_rows_only(landing, db):
+    second = landing / "omi2" / "omi2_extract_b.csv"
+    shutil.copy(OMI2_FIXTURE, second)
+    # Different content: same header, only the first two data rows.
+    second.write_bytes(csv_bytes(f"{HEADER}\n{GOOD_ROW}\n"))
+    load_landing(db, landing)
+    rows_b_before = query(
+        db, "select * from raw.omi2_cases where _source_file like '%_b.csv' order by all"
+    )
+
+    changed = OMI2_FIXTURE.read_bytes().replace(b"Tom,Hughes", b"Tom,Hewes")
+    (landing / "omi2" / OMI2_FIXTURE.name).write_bytes(changed)
+    report = load_landing(db, landing)
+
+    statuses = {o.file: o.status for o in report.outcomes}
+    assert statuses["omi2/omi2_extract_a.csv"] == "replaced"
+    assert statuses["omi2/omi2_extract_b.csv"] == "unchanged"
+    rows_a = query(
+        db,
+        'select "Surname", _source_sha256 from raw.omi2_cases '
+        "where _source_file = 'omi2/omi2_extract_a.csv' order by _source_row",
+    )
+    assert [r[0] for r in rows_a] == ["O’Brien", "Hewes", "Evans"]
+    assert {r[1] for r in rows_a} == {hashlib.sha256(changed).hexdigest()}
+    # The other file's rows are exactly as they were, load time included.
+    assert (
+        query(db, "select * from raw.omi2_cases where _source_file like '%_b.csv' order by all")
+        == rows_b_before
+    )
+    assert len(rows_b_before) == 1
+    assert query(db, "select file, rows from raw.source_files order by 1") == [
+        ("omi2/omi2_extract_a.csv", 3),
+        ("omi2/omi2_extract_b.csv", 1),
+        ("qi/QI_QI-2017-04-NOR.xlsx", 9),
+    ]
+
+
+# --- atomicity --------------------------------------------------------------------
+
+
+def test_a_bad_file_part_way_through_a_batch_leaves_nothing_behind(landing, db):
+    load_landing(db, landing)
+    before = snapshot(db)
+    log_before = table_rows(db, "raw.load_log")
+    # A good new file sorted before the bad one, and a change to a loaded file:
+    # both would be written before the bad file is reached.
+    shutil.copy(OMI2_FIXTURE, landing / "omi2" / "a_new.csv")
+    (landing / "omi2" / "a_new.csv").write_bytes(
+        OMI2_FIXTURE.read_bytes().replace(b"OMI2/LON/0001", b"OMI2/LON/0099")
+    )
+    write_workbook(landing / "qi" / "QI_QI-2017-04-NOR.xlsx", qi_sheets(cases=QI_CASE_ROWS[:1]))
+    (landing / "qi" / "QI_QI-2017-06-SYO.xlsx").write_bytes(b"")
+
+    with pytest.raises(LoadFailed) as failure:
+        load_landing(db, landing)
+
+    assert "qi/QI_QI-2017-06-SYO.xlsx" in str(failure.value)
+    assert snapshot(db) == before
+    log_after = table_rows(db, "raw.load_log")
+    assert set(log_before) <= set(log_after)
+    new_records = [r for r in log_after if r not in log_before]
+    assert [(r[1], r[5]) for r in new_records] == [("qi/QI_QI-2017-06-SYO.xlsx", "rejected")]
+
+
+def test_a_failed_first_load_leaves_no_data_tables_with_rows(landing, db):
+    (landing / "omi2" / "broken.csv").write_bytes(b"CaseRef,Trust\r\nX,Y\r\n")
+
+    with pytest.raises(LoadFailed):
+        load_landing(db, landing)
+
+    assert snapshot(db) == {}
+    assert query(db, "select status, count(*) from raw.load_log group by 1") == [("rejected", 1)]
+
+
+# --- file-level rejections ---------------------------------------------------------
+
+
+def reject(landing: Path, db: Path, relative: str, content: bytes) -> str:
+    """Write one bad file into a fresh landing folder; return the rejection message."""
+    for child in list(landing.rglob("*")):
+        if child.is_file():
+            child.unlink()
+    path = landing / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    with pytest.raises(LoadFailed) as failure:
+        load_landing(db, landing)
+    (only,) = failure.value.rejections
+    assert only.file == relative
+    return str(only)
+
+
+def test_undecodable_text_is_rejected_naming_line_and_byte(landing, db):
+    content = csv_bytes(f"{HEADER}\n{GOOD_ROW}\n").replace(b"Tom", b"T\x81m")
+    message = reject(landing, db, "omi2/bad.csv", content)
+    assert "byte 0x81 at line 2" in message
+    assert "not valid Windows-1252" in message
+
+
+def test_utf8_text_is_rejected_rather_than_turned_into_mojibake(landing, db):
+    content = f"{HEADER}\r\n{GOOD_ROW.replace('Tom', 'Zoë')}\r\n".encode()
+    message = reject(landing, db, "omi2/utf8.csv", content)
+    assert "UTF-8" in message
+
+
+def test_missing_required_columns_are_listed(landing, db):
+    header = HEADER.replace("SentenceDate,", "").replace(",DL12", "")
+    message = reject(landing, db, "omi2/narrow.csv", csv_bytes(f"{header}\n"))
+    assert "missing required column(s) SentenceDate, DL12" in message
+    assert "row 1" in message
+
+
+def test_missing_sheet_is_rejected_listing_the_sheets_found(landing, db):
+    path = landing / "qi" / "tmp.xlsx"
+    write_workbook(path, {"Cases": qi_sheets()["Cases"]})
+    content = path.read_bytes()
+    message = reject(landing, db, "qi/QI_QI-2017-10-KEN.xlsx", content)
+    assert "missing sheet 'Judgements' (sheets found: Cases)" in message
+
+
+def test_missing_column_in_a_sheet_names_the_sheet(landing, db):
+    path = landing / "qi" / "tmp.xlsx"
+    sheets = qi_sheets()
+    sheets["Judgements"] = [["Case ID", "Answer", "Rationale"]]
+    write_workbook(path, sheets)
+    message = reject(landing, db, "qi/QI_x.xlsx", path.read_bytes())
+    assert "missing required column(s) Question ref in sheet 'Judgements'" in message
+
+
+@pytest.mark.parametrize("relative", ["omi2/empty.csv", "qi/QI_empty.xlsx"])
+def test_empty_files_are_rejected(landing, db, relative):
+    assert "file is empty (0 bytes)" in reject(landing, db, relative, b"")
+
+
+def test_truncated_csv_with_an_open_quote_is_rejected(landing, db):
+    content = csv_bytes(f"{HEADER}\n{GOOD_ROW}\n")
+    cut = content[: content.index(b"Tom has")] + b'"Tom has a sta'
+    message = reject(landing, db, "omi2/cut.csv", cut)
+    assert "truncated" in message
+
+
+def test_truncated_csv_with_a_short_last_row_is_rejected(landing, db):
+    content = csv_bytes(f"{HEADER}\n{GOOD_ROW}\n{GOOD_ROW}\n")
+    message = reject(landing, db, "omi2/short.csv", content[:-60])
+    assert "row 3" in message
+    assert "truncated or malformed" in message
+
+
+def test_truncated_workbook_is_rejected(landing, db):
+    path = write_workbook(landing / "qi" / "tmp.xlsx", qi_sheets())
+    content = path.read_bytes()
+    message = reject(landing, db, "qi/QI_cut.xlsx", content[: len(content) // 2])
+    assert "truncated or corrupt" in message
+
+
+def test_a_workbook_named_csv_is_rejected_as_not_what_it_says(landing, db):
+    path = write_workbook(landing / "qi" / "tmp.xlsx", qi_sheets())
+    message = reject(landing, db, "omi2/really_a_workbook.csv", path.read_bytes())
+    assert "has a .csv name but is a zip archive" in message
+
+
+def test_a_csv_named_xlsx_is_rejected_as_not_what_it_says(landing, db):
+    message = reject(landing, db, "qi/QI_fake.xlsx", csv_bytes(f"{HEADER}\n"))
+    assert "has an .xlsx name but is plain text" in message
+
+
+def test_unknown_file_types_in_the_landing_folders_are_rejected(landing, db):
+    message = reject(landing, db, "omi2/notes.txt", b"hello")
+    assert "unknown file type '.txt'" in message
+
+
+def test_duplicate_column_names_are_rejected(landing, db):
+    message = reject(landing, db, "omi2/dup.csv", csv_bytes(f"{HEADER},Trust\n"))
+    assert "names 'Trust' twice" in message
+
+
+def test_a_value_under_a_blank_header_is_rejected(landing, db):
+    content = csv_bytes(f"{HEADER},\n{GOOD_ROW},surprise\n")
+    message = reject(landing, db, "omi2/blank_header.csv", content)
+    assert "row 2" in message
+    assert "'surprise'" in message and "has no header" in message
+
+
+def test_every_bad_file_in_a_batch_is_reported_at_once(landing, db):
+    (landing / "omi2" / "one.csv").write_bytes(b"")
+    (landing / "qi" / "readme.md").write_bytes(b"#")
+    with pytest.raises(LoadFailed) as failure:
+        load_landing(db, landing)
+    assert sorted(r.file for r in failure.value.rejections) == ["omi2/one.csv", "qi/readme.md"]
+
+
+# --- warnings, not rejections -----------------------------------------------------------
+
+
+def test_header_only_file_loads_zero_rows_with_a_warning(landing, db):
+    (landing / "omi2" / "header_only.csv").write_bytes(csv_bytes(f"{HEADER}\n"))
+    report = load_landing(db, landing)
+    outcome = next(o for o in report.outcomes if o.file == "omi2/header_only.csv")
+    assert (outcome.status, outcome.rows) == ("loaded", 0)
+    assert "omi2/header_only.csv: header only, loaded 0 rows" in report.warnings
+    assert query(db, "select rows from raw.source_files where file = 'omi2/header_only.csv'") == [
+        (0,)
+    ]
+
+
+def test_extra_unknown_columns_are_kept_and_warned_about(landing, db):
+    content = csv_bytes(f"{HEADER},Team Code\n{GOOD_ROW},T42\n")
+    (landing / "omi2" / "wider.csv").write_bytes(content)
+    report = load_landing(db, landing)
+    assert any("kept unknown column(s) Team Code" in w for w in report.warnings)
+    assert query(
+        db, "select \"Team Code\" from raw.omi2_cases where _source_file = 'omi2/wider.csv'"
+    ) == [("T42",)]
+    # Rows from files without the column have it NULL.
+    assert query(
+        db, "select count(\"Team Code\") from raw.omi2_cases where _source_file <> 'omi2/wider.csv'"
+    ) == [(0,)]
+
+
+def test_header_names_match_trimmed_and_case_insensitively(landing, db):
+    header = HEADER.replace("CaseRef", " caseref ").replace("Trust", "TRUST")
+    (landing / "omi2" / "loose.csv").write_bytes(csv_bytes(f"{header}\n{GOOD_ROW}\n"))
+    load_landing(db, landing)
+    assert query(
+        db, 'select "CaseRef", "Trust" from raw.omi2_cases where _source_file = \'omi2/loose.csv\''
+    ) == [("OMI2/KEN/0002", "Kent Probation Trust")]
+
+
+def test_lf_line_endings_load_with_a_warning(landing, db):
+    (landing / "omi2" / "unix.csv").write_bytes(f"{HEADER}\n{GOOD_ROW}\n".encode("cp1252"))
+    report = load_landing(db, landing)
+    assert any("LF line endings" in w for w in report.warnings)
+    assert query(
+        db, "select count(*) from raw.omi2_cases where _source_file = 'omi2/unix.csv'"
+    ) == [(1,)]
