@@ -35,6 +35,7 @@ class Stage:
     name: str
     help: str
     run: Callable[[Settings, argparse.Namespace], None]
+    in_run: bool = True  # part of `run`
 
 
 def not_built(issue: int, what: str) -> Callable[[Settings, argparse.Namespace], None]:
@@ -42,6 +43,34 @@ def not_built(issue: int, what: str) -> Callable[[Settings, argparse.Namespace],
         raise NotBuiltYet(f"{what} is not built yet (issue #{issue}); nothing was done")
 
     return stage
+
+
+def do_demo_data(settings: Settings, args: argparse.Namespace) -> None:
+    from public_protection.demo.generate import write_demo
+
+    console.print(f"[bold]demo-data[/] seed {args.seed}, scale {args.scale} -> {settings.landing}")
+    with console.status("writing demo extracts"):
+        try:
+            manifest = write_demo(settings.landing, seed=args.seed, scale=args.scale)
+        except (RuntimeError, ValueError) as error:
+            raise StageFailed(str(error)) from None
+    console.print(
+        f"wrote {len(manifest.files)} files: OMI2 {manifest.omi2['rows']:,} rows "
+        f"({manifest.omi2['sample']:,} in the sample), Q&I {manifest.qi['rows']:,} cases "
+        f"({manifest.qi['sample']:,} in the sample), "
+        f"{manifest.qi_judgements['rows']:,} judgement rows; see manifest.json"
+    )
+
+
+def do_calibrate(settings: Settings, args: argparse.Namespace) -> None:
+    from public_protection.demo.generate import recalibrate
+
+    console.print(f"[bold]calibrate[/] solving the case plan from seed {args.seed}")
+    with console.status("solving (about a minute)"):
+        path, misses = recalibrate(args.seed)
+    if misses:
+        raise StageFailed("the solved plan misses:\n  " + "\n  ".join(misses))
+    console.print(f"wrote {path}: every published figure reproduced")
 
 
 def do_load(settings: Settings, args: argparse.Namespace) -> None:
@@ -98,13 +127,19 @@ def do_build(settings: Settings, args: argparse.Namespace) -> None:
 STAGES: dict[str, Stage] = {
     stage.name: stage
     for stage in (
-        Stage("demo-data", "write synthetic demo extracts", not_built(3, "demo-data")),
+        Stage("demo-data", "write synthetic demo extracts", do_demo_data),
         Stage("load", "land the extracts in the raw schema", do_load),
         Stage("build", "dbt build: staging, marts, reporting, tests", do_build),
         Stage("validate", "Great Expectations suites", not_built(5, "validate")),
         Stage("regress", "stepwise logistic regressions", not_built(6, "regress")),
         Stage("report", "the bulletin regenerated", not_built(7, "report")),
         Stage("publish", "the published DuckDB file", not_built(7, "publish")),
+        Stage(
+            "calibrate",
+            "re-solve the demo case plan (maintainers)",
+            do_calibrate,
+            in_run=False,
+        ),
     )
 }
 
@@ -125,6 +160,8 @@ def do_run(settings: Settings, args: argparse.Namespace) -> int:
     """
     missing: list[str] = []
     for name, stage in STAGES.items():
+        if not stage.in_run:
+            continue
         if name == "demo-data" and not landing_is_empty(settings):
             console.print(f"[dim]demo-data: skipped, {settings.landing} already has extracts[/]")
             continue
@@ -162,10 +199,24 @@ def build_parser() -> argparse.ArgumentParser:
         prog="public-protection",
         description="Build the public protection warehouse (OMI2 vs Q&I).",
     )
+    demo = argparse.ArgumentParser(add_help=False)
+    demo.add_argument("--seed", type=int, default=0, help="demo data seed (default 0)")
+    demo.add_argument("--scale", type=int, default=1, help="multiply the demo sample (default 1)")
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for stage in STAGES.values():
-        verbs.add_parser(stage.name, parents=[common], help=stage.help)
-    verbs.add_parser("run", parents=[common], help="every stage in order")
+        parents = [common]
+        if stage.name == "demo-data":
+            parents.append(demo)
+        sub = verbs.add_parser(stage.name, parents=parents, help=stage.help)
+        if stage.name == "calibrate":
+            from public_protection.demo.plan import CALIBRATION_SEED
+
+            sub.add_argument("--seed", type=int, default=CALIBRATION_SEED)
+    verbs.add_parser(
+        "run",
+        parents=[common, demo],
+        help="every stage in order (demo data first if the landing folder is empty)",
+    )
     return parser
 
 

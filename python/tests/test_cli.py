@@ -41,7 +41,7 @@ def test_load_verb_names_the_bad_file_and_exits_non_zero(landing, db, capsys):
 
 @pytest.mark.parametrize(
     ("verb", "issue"),
-    [("demo-data", 3), ("validate", 5), ("regress", 6), ("report", 7), ("publish", 7)],
+    [("validate", 5), ("regress", 6), ("report", 7), ("publish", 7)],
 )
 def test_unbuilt_verbs_say_so_and_exit_non_zero(tmp_path, capsys, verb, issue):
     code = cli.main([verb, "--db", str(tmp_path / "w.duckdb")])
@@ -58,3 +58,19 @@ def test_run_stops_at_the_first_failure(landing, db, capsys):
     assert "load failed" in err
     assert "run stopped" in err
     assert "build dbt build" not in err
+
+
+def test_demo_data_verb_writes_the_extracts_and_a_manifest(tmp_path, capsys):
+    landing = tmp_path / "landing"
+    code = cli.main(["demo-data", "--seed", "3", "--landing", str(landing)])
+    assert code == cli.EXIT_OK
+    assert len(list((landing / "qi").glob("QI_*.xlsx"))) == 16
+    assert len(list((landing / "omi2").glob("*.csv"))) == 2
+    assert (landing / "manifest.json").is_file()
+    assert "1,815 in the sample" in capsys.readouterr().err
+
+
+def test_demo_data_refuses_a_scale_below_one(tmp_path, capsys):
+    code = cli.main(["demo-data", "--scale", "0", "--landing", str(tmp_path / "l")])
+    assert code == cli.EXIT_FAILED
+    assert "scale must be a whole number of at least 1" in capsys.readouterr().err

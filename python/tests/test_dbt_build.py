@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import pytest
 
@@ -20,20 +22,16 @@ def test_build_passes_on_landed_extracts_and_fails_on_a_broken_raw_table(landing
     assert cli.main(["build", "--db", str(db)]) == cli.EXIT_FAILED
 
 
-def test_run_on_an_empty_landing_runs_what_is_built_and_says_what_is_not(tmp_path, capsys):
+def test_run_on_an_empty_landing_writes_the_demo_then_runs_what_is_built(tmp_path, capsys):
     db = tmp_path / "fresh.duckdb"
-    code = cli.main(["run", "--db", str(db), "--landing", str(tmp_path / "empty")])
+    landing = tmp_path / "empty"
+    code = cli.main(["run", "--db", str(db), "--landing", str(landing)])
     err = capsys.readouterr().err
     assert code == cli.EXIT_NOT_BUILT
-    assert "not built yet: demo-data, validate, regress, report, publish" in err
+    assert "not built yet: validate, regress, report, publish" in err
+    manifest = json.loads((landing / "manifest.json").read_text())
     with duckdb.connect(str(db), read_only=True) as con:
-        tables = con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw' order by 1"
-        ).fetchall()
-    assert [t[0] for t in tables] == [
-        "load_log",
-        "omi2_cases",
-        "qi_cases",
-        "qi_judgements",
-        "source_files",
-    ]
+        omi2_rows = con.execute("select count(*) from raw.omi2_cases").fetchone()[0]
+        qi_rows = con.execute("select count(*) from raw.qi_cases").fetchone()[0]
+    assert omi2_rows == manifest["omi2_rows"]["rows"]
+    assert qi_rows == manifest["qi_case_rows"]["rows"]

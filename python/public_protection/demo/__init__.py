@@ -1,0 +1,1 @@
+"""Synthetic demo extracts calibrated to reproduce the published bulletin."""

@@ -1,0 +1,38 @@
+"""Entry points for ``demo-data`` and ``calibrate``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from public_protection.demo.render import Manifest, render
+
+
+def write_demo(landing: Path, seed: int = 0, scale: int = 1) -> Manifest:
+    """Replace the landing folder's extracts with the demo extracts."""
+    from public_protection.demo.plan import check_plan, read_plan
+
+    plan = read_plan()
+    misses = check_plan(plan)
+    if misses:  # the committed plan no longer reproduces the bulletin
+        raise RuntimeError(
+            "the case plan misses published figures (run `public-protection calibrate`):\n  "
+            + "\n  ".join(misses[:10])
+        )
+    for folder in ("omi2", "qi"):
+        target = landing / folder
+        if target.exists():
+            shutil.rmtree(target)
+    return render(plan, landing, seed=seed, scale=scale)
+
+
+def recalibrate(seed: int, path: Path | None = None) -> tuple[Path, list[str]]:
+    """Solve the case plan again from ``seed`` and write it; returns path and misses."""
+    from public_protection.demo.calibrate import calibrate
+    from public_protection.demo.plan import PLAN_PATH, check_plan, plan_to_csv
+
+    cases = calibrate(seed)
+    misses = check_plan(cases)
+    target = path or PLAN_PATH
+    target.write_text(plan_to_csv(cases), encoding="utf-8")
+    return target, misses
