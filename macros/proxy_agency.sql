@@ -1,0 +1,12 @@
+{#
+    The bulletin's proxy for the responsible agency (L275-278): MAPPA eligible
+    or High/Very high RoSH is NPS; every other case, unknowns included, is CRC.
+#}
+{% macro proxy_agency(mappa_eligible, rosh_level) -%}
+    case
+        when coalesce({{ mappa_eligible }}, false)
+            or coalesce({{ rosh_level }} = 'High/Very high', false)
+            then 'NPS'
+        else 'CRC'
+    end
+{%- endmacro %}

@@ -1,0 +1,43 @@
+{#
+    Wilson score interval for a proportion, in percent (z = 1.96 for 95%).
+    Returns the bound for side = 'low' or 'high'; NULL when n = 0.
+#}
+{% macro wilson_bound(n_yes, n, side, z=1.959964) -%}
+    case
+        when {{ n }} > 0 then 100.0 * (
+            (
+                ({{ n_yes }} * 1.0 / {{ n }}) + {{ z }} * {{ z }} / (2.0 * {{ n }})
+                {{ '-' if side == 'low' else '+' }} {{ z }} * sqrt(
+                    ({{ n_yes }} * 1.0 / {{ n }}) * (1 - {{ n_yes }} * 1.0 / {{ n }}) / {{ n }}
+                    + {{ z }} * {{ z }} / (4.0 * {{ n }} * {{ n }})
+                )
+            ) / (1 + {{ z }} * {{ z }} / {{ n }})
+        )
+    end
+{%- endmacro %}
+
+{#
+    Standard normal upper-tail probability P(Z > |x|) * 2, i.e. a two-sided
+    p-value, from the Abramowitz & Stegun 7.1.26 approximation of erf
+    (absolute error below 1.5e-7): no statistics extension is needed.
+#}
+{% macro two_sided_normal_p(x) -%}
+    (
+        1 - (
+            1 - (
+                (
+                    (
+                        (
+                            (1.061405429 * (1 / (1 + 0.3275911 * abs({{ x }}) / sqrt(2)))
+                            - 1.453152027)
+                            * (1 / (1 + 0.3275911 * abs({{ x }}) / sqrt(2)))
+                            + 1.421413741
+                        ) * (1 / (1 + 0.3275911 * abs({{ x }}) / sqrt(2)))
+                        - 0.284496736
+                    ) * (1 / (1 + 0.3275911 * abs({{ x }}) / sqrt(2)))
+                    + 0.254829592
+                ) * (1 / (1 + 0.3275911 * abs({{ x }}) / sqrt(2)))
+            ) * exp(-({{ x }}) * ({{ x }}) / 2)
+        )
+    )
+{%- endmacro %}

@@ -1,0 +1,67 @@
+-- From raw rows to the sample, per programme: every row received is counted
+-- once, as a duplicate, quarantined (by reason), excluded (by rule) or in the
+-- sample. rows_received = the sum of the other steps (tested).
+
+with
+
+case_rows as (
+    select * from {{ ref('int_case_rows_screened') }}
+),
+
+judgement_rows as (
+    select * from {{ ref('int_judgement_rows_screened') }}
+),
+
+outcomes as (
+    select programme || ' cases' as flow, outcome, outcome_reason from case_rows
+    union all
+    select 'Q&I judgements' as flow, outcome, outcome_reason from judgement_rows
+),
+
+received as (
+    select
+        flow,
+        0 as step_order,
+        'received' as step_kind,
+        'rows received' as step,
+        count(*) as rows
+    from outcomes
+    group by flow
+),
+
+steps as (
+    select
+        flow,
+        case outcome
+            when 'duplicate' then 1
+            when 'quarantined' then 2
+            when 'excluded' then 3
+            when 'sample' then 4
+        end as step_order,
+        outcome as step_kind,
+        case
+            when outcome = 'sample' then 'in the sample'
+            else outcome || ': ' || outcome_reason
+        end as step,
+        count(*) as rows
+    from outcomes
+    group by all
+),
+
+final as (
+    select
+        flow,
+        case when flow like 'OMI2%' then 'OMI2' else 'Q&I' end as programme,
+        step_order,
+        step_kind,
+        step,
+        rows
+    from (
+        select * from received
+        union all
+        select * from steps
+    ) as all_steps
+)
+
+select * from final
+order by flow, step_order, step
