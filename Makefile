@@ -29,6 +29,7 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check python
 	$(BIN)/ruff format --check python
+	$(BIN)/sqlfluff lint models tests macros
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix python

@@ -29,20 +29,21 @@ omi2_sample_rows as (
     select omi2_cases.*
     from omi2_cases
     inner join sampled_cases
-        on omi2_cases.source_file = sampled_cases.source_file
-        and omi2_cases.source_row = sampled_cases.source_row
-        and sampled_cases.programme = 'OMI2'
+        on
+            omi2_cases.source_file = sampled_cases.source_file
+            and omi2_cases.source_row = sampled_cases.source_row
+            and sampled_cases.programme = 'OMI2'
 ),
 
 -- OMI2 holds one column per question: one row per case and column instead
 omi2_unpivoted as (
     {% for column in ['RH05', 'RH08', 'RH09', 'RH10', 'RV03', 'RV04', 'DL12'] %}
-    select
-        case_key,
-        '{{ column }}' as omi2_source,
-        {{ column | lower }}_code as answer_code
-    from omi2_sample_rows
-    {% if not loop.last %}union all{% endif %}
+        select
+            case_key,
+            '{{ column }}' as omi2_source,
+            {{ column | lower }}_code as answer_code
+        from omi2_sample_rows
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 

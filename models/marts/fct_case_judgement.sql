@@ -34,8 +34,9 @@ final as (
         end as is_sufficient
     from every_case_and_question
     left join answers
-        on every_case_and_question.case_key = answers.case_key
-        and every_case_and_question.question_id = answers.question_id
+        on
+            every_case_and_question.case_key = answers.case_key
+            and every_case_and_question.question_id = answers.question_id
 )
 
 select * from final

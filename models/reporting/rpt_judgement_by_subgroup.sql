@@ -21,66 +21,76 @@ judged_cases as (
     inner join cases on judgements.case_key = cases.case_key
 ),
 
--- one row per case, question and table row the case is counted in
-by_category as (
-    select question_id, programme, is_sufficient,
-        'all' as variable, 1 as variable_order, 'All cases' as category, 1 as category_order
+-- the bulletin's table rows: a variable and its categories, in printed order
+table_rows as (
+    select * from {{ ref('subgroup_categories') }}
+),
+
+subgroup_variables as (
+    select distinct variable from table_rows
+),
+
+-- each case's category under each variable (unknown is NULL: no table row)
+case_categories as (
+    select
+        judged_cases.question_id,
+        judged_cases.programme,
+        judged_cases.is_sufficient,
+        subgroup_variables.variable,
+        case subgroup_variables.variable
+            when 'all' then 'All cases'
+            when 'gender' then judged_cases.gender
+            when 'age_group' then judged_cases.age_group
+            when 'ethnic_group' then judged_cases.ethnic_group
+            when 'supervision_type' then judged_cases.supervision_type
+            when 'rosh_level' then judged_cases.rosh_level
+            when 'mappa_eligible' then
+                case judged_cases.mappa_eligible when true then 'Yes' when false then 'No' end
+        end as category
     from judged_cases
-    union all
-    select question_id, programme, is_sufficient,
-        'gender', 2, gender, case gender when 'Male' then 1 else 2 end
-    from judged_cases
-    union all
-    select question_id, programme, is_sufficient,
-        'age_group', 3, age_group,
-        case age_group
-            when '18-20' then 1 when '21-24' then 2 when '25-29' then 3
-            when '30-39' then 4 when '40-49' then 5 else 6
-        end
-    from judged_cases
-    union all
-    select question_id, programme, is_sufficient,
-        'ethnic_group', 4, ethnic_group, case ethnic_group when 'White' then 1 else 2 end
-    from judged_cases
-    union all
-    select question_id, programme, is_sufficient,
-        'supervision_type', 5, supervision_type,
-        case supervision_type when 'Community sentence' then 1 else 2 end
-    from judged_cases
-    union all
-    select question_id, programme, is_sufficient,
-        'rosh_level', 6, rosh_level,
-        case rosh_level when 'Low' then 1 when 'Medium' then 2 else 3 end
-    from judged_cases
-    union all
-    select question_id, programme, is_sufficient,
-        'mappa_eligible', 7,
-        case mappa_eligible when true then 'Yes' when false then 'No' end,
-        case when mappa_eligible then 1 else 2 end
-    from judged_cases
+    cross join subgroup_variables
 ),
 
 with_both_programmes as (
-    select * from by_category
+    select
+        question_id,
+        programme,
+        is_sufficient,
+        variable,
+        category
+    from case_categories
     union all
-    select question_id, 'All' as programme, is_sufficient,
-        variable, variable_order, category, category_order
-    from by_category
+    select
+        question_id,
+        'All' as programme,
+        is_sufficient,
+        variable,
+        category
+    from case_categories
 ),
 
 counted as (
     select
-        question_id,
-        variable,
-        category,
-        programme,
-        variable_order,
-        category_order,
-        count(is_sufficient) as n,
-        count(*) filter (where is_sufficient) as n_yes
+        with_both_programmes.question_id,
+        with_both_programmes.variable,
+        with_both_programmes.category,
+        with_both_programmes.programme,
+        table_rows.variable_order,
+        table_rows.category_order,
+        count(with_both_programmes.is_sufficient) as n,
+        count(*) filter (where with_both_programmes.is_sufficient) as n_yes
     from with_both_programmes
-    where category is not null  -- unknowns are not a printed category
-    group by question_id, variable, category, programme, variable_order, category_order
+    inner join table_rows
+        on
+            with_both_programmes.variable = table_rows.variable
+            and with_both_programmes.category = table_rows.category
+    group by
+        with_both_programmes.question_id,
+        with_both_programmes.variable,
+        with_both_programmes.category,
+        with_both_programmes.programme,
+        table_rows.variable_order,
+        table_rows.category_order
 ),
 
 final as (

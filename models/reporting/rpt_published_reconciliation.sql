@@ -37,159 +37,208 @@ judgements as (
     select * from {{ ref('fct_case_judgement') }}
 ),
 
+-- Table 1 ------------------------------------------------------------------
+
 area_totals as (
-    select area, omi2_n, qi_n, total_n from by_area
+    select
+        area,
+        omi2_n,
+        qi_n,
+        total_n
+    from by_area
     union all
-    select 'Total', sum(omi2_n), sum(qi_n), sum(total_n) from by_area
+    select
+        'Total' as area,
+        sum(omi2_n) as omi2_n,
+        sum(qi_n) as qi_n,
+        sum(total_n) as total_n
+    from by_area
+),
+
+areas_compared as (
+    select
+        published_areas.area,
+        published_areas.omi2_n as published_omi2_n,
+        published_areas.qi_n as published_qi_n,
+        published_areas.total_n as published_total_n,
+        area_totals.omi2_n as warehouse_omi2_n,
+        area_totals.qi_n as warehouse_qi_n,
+        area_totals.total_n as warehouse_total_n
+    from published_areas
+    left join area_totals on published_areas.area = area_totals.area
 ),
 
 table_1 as (
-    select
-        'Table 1' as source,
-        'table1:' || published_areas.area || ':' || measure.name as check_id,
-        published_areas.area || ', ' || measure.label as description,
-        measure.published as published_value,
-        measure.warehouse as warehouse_value,
-        0 as decimals
-    from published_areas
-    left join area_totals on published_areas.area = area_totals.area
-    cross join lateral (
-        select 'omi2_n' as name, 'OMI2 cases' as label,
-            published_areas.omi2_n as published, area_totals.omi2_n as warehouse
-        union all
-        select 'qi_n', 'Q&I cases', published_areas.qi_n, area_totals.qi_n
-        union all
-        select 'total_n', 'all cases', published_areas.total_n, area_totals.total_n
-    ) as measure
+    {% set measures = [
+        ('omi2_n', 'OMI2 cases'), ('qi_n', 'Q&I cases'), ('total_n', 'all cases')
+    ] %}
+    {% for measure, label in measures %}
+        select
+            'Table 1' as published_in,
+            'table1:' || area || ':{{ measure }}' as check_id,
+            area || ', {{ label }}' as description,
+            published_{{ measure }} * 1.0 as published_value,
+            warehouse_{{ measure }} * 1.0 as warehouse_value,
+            0 as decimals
+        from areas_compared
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
--- Tables 2-8, one published row -> three programmes x (n, %)
+-- Tables 2-8: one published row is three programmes, each an n and a % -----
+
 cells_long as (
     {% for programme, prefix in [('All', 'all'), ('OMI2', 'omi2'), ('Q&I', 'qi')] %}
-    select
-        table_no,
-        question_no,
-        variable,
-        category,
-        '{{ programme }}' as programme,
-        {{ prefix }}_n as published_n,
-        {{ prefix }}_pct_yes as published_pct
-    from published_cells
-    {% if not loop.last %}union all{% endif %}
+        select
+            table_no,
+            question_no,
+            variable,
+            category,
+            '{{ programme }}' as programme,
+            {{ prefix }}_n as published_n,
+            {{ prefix }}_pct_yes as published_pct
+        from published_cells
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
+),
+
+cells_compared as (
+    select
+        cells_long.*,
+        by_subgroup.n as warehouse_n,
+        by_subgroup.pct_yes as warehouse_pct,
+        'table' || cells_long.table_no || ':' || cells_long.variable || ':'
+        || cells_long.category || ':' || cells_long.programme as cell_id,
+        'Q' || cells_long.question_no || ' ' || cells_long.category || ', '
+        || cells_long.programme as cell_label
+    from cells_long
+    left join by_subgroup
+        on
+            cells_long.question_no = by_subgroup.question_id
+            and cells_long.variable = by_subgroup.variable
+            and cells_long.category = by_subgroup.category
+            and cells_long.programme = by_subgroup.programme
 ),
 
 tables_2_to_8 as (
     select
-        'Table ' || cells_long.table_no as source,
-        'table' || cells_long.table_no || ':' || cells_long.variable || ':'
-        || cells_long.category || ':' || cells_long.programme || ':' || measure.name
-            as check_id,
-        'Q' || cells_long.question_no || ' ' || cells_long.category || ', '
-        || cells_long.programme || ', ' || measure.label as description,
-        measure.published as published_value,
-        measure.warehouse as warehouse_value,
-        measure.decimals
-    from cells_long
-    left join by_subgroup
-        on cells_long.question_no = by_subgroup.question_id
-        and cells_long.variable = by_subgroup.variable
-        and cells_long.category = by_subgroup.category
-        and cells_long.programme = by_subgroup.programme
-    cross join lateral (
-        select 'n' as name, 'n' as label, 0 as decimals,
-            cells_long.published_n * 1.0 as published, by_subgroup.n * 1.0 as warehouse
-        union all
-        select 'pct', '% yes', 1, cells_long.published_pct, by_subgroup.pct_yes
-    ) as measure
+        'Table ' || table_no as published_in,
+        cell_id || ':n' as check_id,
+        cell_label || ', n' as description,
+        published_n * 1.0 as published_value,
+        warehouse_n * 1.0 as warehouse_value,
+        0 as decimals
+    from cells_compared
+    union all
+    select
+        'Table ' || table_no as published_in,
+        cell_id || ':pct' as check_id,
+        cell_label || ', % yes' as description,
+        published_pct as published_value,
+        warehouse_pct as warehouse_value,
+        1 as decimals
+    from cells_compared
 ),
 
+-- the text's facts -----------------------------------------------------------
+
 judged as (
-    select judgements.question_id, judgements.is_sufficient, cases.*
+    select
+        judgements.question_id,
+        judgements.is_sufficient,
+        cases.*
     from judgements
     inner join cases on judgements.case_key = cases.case_key
 ),
 
 overall as (
-    select * from by_subgroup where variable = 'all'
+    select * from by_subgroup
+    where variable = 'all'
+),
+
+case_counts as (
+    select
+        count(*) filter (where programme = 'OMI2') as omi2_cases,
+        count(*) filter (where programme = 'Q&I') as qi_cases,
+        count(*) as total_cases,
+        count(distinct area) as matched_areas,
+        count(*) filter (
+            where programme = 'OMI2' and responsible_agency = 'NPS'
+        ) as omi2_nps_cases,
+        count(*) filter (where programme = 'Q&I' and responsible_agency = 'NPS') as qi_nps_cases,
+        count(*) filter (
+            where programme = 'OMI2' and responsible_agency = 'CRC'
+        ) as omi2_crc_cases,
+        count(*) filter (where programme = 'Q&I' and responsible_agency = 'CRC') as qi_crc_cases,
+        count(*) filter (
+            where programme = 'Q&I' and proxy_agency <> responsible_agency
+        ) as qi_proxy_disagreements
+    from cases
+),
+
+q7_flags as (
+    select
+        100.0 * count(*) filter (where is_sufficient and domestic_abuse_perpetrator)
+        / count(is_sufficient) filter (where domestic_abuse_perpetrator) as q7_da_yes_pct,
+        100.0 * count(*) filter (where is_sufficient and not domestic_abuse_perpetrator)
+        / count(is_sufficient) filter (where not domestic_abuse_perpetrator) as q7_da_no_pct,
+        100.0 * count(*) filter (where is_sufficient and child_protection_case)
+        / count(is_sufficient) filter (where child_protection_case) as q7_cp_yes_pct,
+        100.0 * count(*) filter (where is_sufficient and not child_protection_case)
+        / count(is_sufficient) filter (where not child_protection_case) as q7_cp_no_pct
+    from judged
+    where question_id = 7
 ),
 
 fact_values as (
-    select 'omi2_cases' as fact_id, count(*) filter (where programme = 'OMI2') * 1.0 as value
-    from cases
+    {% set counts = ['omi2_cases', 'qi_cases', 'total_cases', 'matched_areas',
+        'omi2_nps_cases', 'qi_nps_cases', 'omi2_crc_cases', 'qi_crc_cases',
+        'qi_proxy_disagreements'] %}
+    {% for fact in counts %}
+        select
+            '{{ fact }}' as fact_id,
+            {{ fact }} * 1.0 as fact_value
+        from case_counts
+        union all
+    {% endfor %}
+    {% for fact in ['q7_da_yes_pct', 'q7_da_no_pct', 'q7_cp_yes_pct', 'q7_cp_no_pct'] %}
+        select
+            '{{ fact }}' as fact_id,
+            {{ fact }} as fact_value
+        from q7_flags
+        union all
+    {% endfor %}
+    select
+        'q' || question_id || '_all_pct' as fact_id,
+        pct_yes as fact_value
+    from overall
+    where programme = 'All'
     union all
-    select 'qi_cases', count(*) filter (where programme = 'Q&I') from cases
-    union all
-    select 'total_cases', count(*) from cases
-    union all
-    select 'matched_areas', count(distinct area) from cases
-    union all
-    select 'omi2_nps_cases',
-        count(*) filter (where programme = 'OMI2' and responsible_agency = 'NPS')
-    from cases
-    union all
-    select 'qi_nps_cases',
-        count(*) filter (where programme = 'Q&I' and responsible_agency = 'NPS')
-    from cases
-    union all
-    select 'omi2_crc_cases',
-        count(*) filter (where programme = 'OMI2' and responsible_agency = 'CRC')
-    from cases
-    union all
-    select 'qi_crc_cases',
-        count(*) filter (where programme = 'Q&I' and responsible_agency = 'CRC')
-    from cases
-    union all
-    select 'qi_proxy_disagreements',
-        count(*) filter (where programme = 'Q&I' and proxy_agency <> responsible_agency)
-    from cases
-    union all
-    select 'q' || question_id || '_all_pct', pct_yes
-    from overall where programme = 'All'
-    union all
-    select 'q' || omi2.question_id || '_change_pp', qi.pct_yes - omi2.pct_yes
+    select
+        'q' || omi2.question_id || '_change_pp' as fact_id,
+        qi.pct_yes - omi2.pct_yes as fact_value
     from overall as omi2
     inner join overall as qi
         on omi2.question_id = qi.question_id and qi.programme = 'Q&I'
     where omi2.programme = 'OMI2'
-    union all
-    select 'q' || question_id || '_' || lower(responsible_agency) || '_change_pp', change_pp
-    from agency_change
-    union all
-    select 'q' || question_id || '_' || lower(responsible_agency) || '_omi2_pct', omi2_pct_yes
-    from agency_change
-    union all
-    select 'q' || question_id || '_' || lower(responsible_agency) || '_qi_pct', qi_pct_yes
-    from agency_change
-    union all
-    select 'q' || question_id || '_' || lower(responsible_agency) || '_qi_pct_conclusion',
-        qi_pct_yes
-    from agency_change
-    union all
-    select 'q7_da_yes_pct', 100.0 * count(*) filter (where is_sufficient)
-        / count(is_sufficient)
-    from judged where question_id = 7 and domestic_abuse_perpetrator
-    union all
-    select 'q7_da_no_pct', 100.0 * count(*) filter (where is_sufficient)
-        / count(is_sufficient)
-    from judged where question_id = 7 and not domestic_abuse_perpetrator
-    union all
-    select 'q7_cp_yes_pct', 100.0 * count(*) filter (where is_sufficient)
-        / count(is_sufficient)
-    from judged where question_id = 7 and child_protection_case
-    union all
-    select 'q7_cp_no_pct', 100.0 * count(*) filter (where is_sufficient)
-        / count(is_sufficient)
-    from judged where question_id = 7 and not child_protection_case
+    {% for suffix, column in [('change_pp', 'change_pp'), ('omi2_pct', 'omi2_pct_yes'),
+        ('qi_pct', 'qi_pct_yes'), ('qi_pct_conclusion', 'qi_pct_yes')] %}
+        union all
+        select
+            'q' || question_id || '_' || lower(responsible_agency) || '_{{ suffix }}'
+                as fact_id,
+            {{ column }} as fact_value
+        from agency_change
+    {% endfor %}
 ),
 
 text_facts as (
     select
-        'Text ' || published_facts.source_lines as source,
+        'Text ' || published_facts.source_lines as published_in,
         'text:' || published_facts.fact_id as check_id,
         published_facts.description,
-        published_facts.published_value * 1.0 as published_value,
-        fact_values.value as warehouse_value,
+        published_facts.published_value,
+        fact_values.fact_value as warehouse_value,
         published_facts.decimals
     from published_facts
     left join fact_values on published_facts.fact_id = fact_values.fact_id
@@ -206,7 +255,7 @@ unioned as (
 final as (
     select
         check_id,
-        source,
+        published_in,
         description,
         published_value,
         warehouse_value,
@@ -216,4 +265,4 @@ final as (
 )
 
 select * from final
-order by source, check_id
+order by published_in, check_id

@@ -1,6 +1,6 @@
 -- From raw rows to the sample, per programme: every row received is counted
 -- once, as a duplicate, quarantined (by reason), excluded (by rule) or in the
--- sample. rows_received = the sum of the other steps (tested).
+-- sample. The steps after "rows received" add up to it (tested).
 
 with
 
@@ -13,9 +13,17 @@ judgement_rows as (
 ),
 
 outcomes as (
-    select programme || ' cases' as flow, outcome, outcome_reason from case_rows
+    select
+        programme || ' cases' as flow,
+        outcome,
+        outcome_reason
+    from case_rows
     union all
-    select 'Q&I judgements' as flow, outcome, outcome_reason from judgement_rows
+    select
+        'Q&I judgements' as flow,
+        outcome,
+        outcome_reason
+    from judgement_rows
 ),
 
 received as (
@@ -24,7 +32,7 @@ received as (
         0 as step_order,
         'received' as step_kind,
         'rows received' as step,
-        count(*) as rows
+        count(*) as row_count
     from outcomes
     group by flow
 ),
@@ -43,9 +51,15 @@ steps as (
             when outcome = 'sample' then 'in the sample'
             else outcome || ': ' || outcome_reason
         end as step,
-        count(*) as rows
+        count(*) as row_count
     from outcomes
     group by all
+),
+
+all_steps as (
+    select * from received
+    union all
+    select * from steps
 ),
 
 final as (
@@ -55,12 +69,8 @@ final as (
         step_order,
         step_kind,
         step,
-        rows
-    from (
-        select * from received
-        union all
-        select * from steps
-    ) as all_steps
+        row_count
+    from all_steps
 )
 
 select * from final

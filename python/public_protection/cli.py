@@ -116,8 +116,12 @@ def do_build(settings: Settings, args: argparse.Namespace) -> None:
     if not settings.db.exists():
         raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
     console.print(f"[bold]build[/] dbt build against {settings.db}")
+    command = ["build"]
+    if getattr(args, "skip_reconciliation", False):
+        # For extracts other than the bulletin's: the figures will not match.
+        command += ["--vars", "{reconcile_with_bulletin: false}"]
     try:
-        succeeded = run_dbt(["build"], settings.project_dir, settings.db)
+        succeeded = run_dbt(command, settings.project_dir, settings.db)
     except RuntimeError as error:
         raise StageFailed(str(error)) from None
     if not succeeded:
@@ -208,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
         if stage.name == "demo-data":
             parents.append(demo)
         sub = verbs.add_parser(stage.name, parents=parents, help=stage.help)
+        if stage.name == "build":
+            sub.add_argument(
+                "--skip-reconciliation",
+                action="store_true",
+                help="do not fail the build when figures differ from the bulletin "
+                "(for extracts of other inspections)",
+            )
         if stage.name == "calibrate":
             from public_protection.demo.plan import CALIBRATION_SEED
 

@@ -20,15 +20,15 @@ received as (
     select
         _source_file as source_file,
         _source_row as source_row,
-        nullif(trim("CaseRef"), '') as case_ref,
+        nullif(trim(caseref), '') as case_ref,
         -- every received column, keyed, so identical rows can be found later
         {{ pseudonymise(
             "to_json(struct_pack(*columns(* exclude (_source_file, _source_sha256, _source_row, _loaded_at))))"
         ) }} as row_fingerprint,
-        nullif(trim("Trust"), '') as trust_name,
-        nullif(trim("InspectionMonth"), '') as inspection_month_text,
-        nullif(trim("SentenceDate"), '') as sentence_date_text,
-        nullif(trim("DOB"), '') as birth_date_text,
+        nullif(trim(trust), '') as trust_name,
+        nullif(trim(inspectionmonth), '') as inspection_month_text,
+        nullif(trim(sentencedate), '') as sentence_date_text,
+        nullif(trim(dob), '') as birth_date_text,
         {{ received_code('"Sex"') }} as sex_code,
         {{ received_code('"EthnicCode"') }} as ethnic_code,
         {{ received_code('"SentenceType"') }} as sentence_type_code,
@@ -76,7 +76,8 @@ decoded as (
         domestic_abuse.harmonised as domestic_abuse_text,
         iom.harmonised as iom_text,
         child_protection.harmonised as child_protection_text,
-        concat_ws(', ',
+        concat_ws(
+            ', ',
             case when trusts.trust_name is null then 'Trust' end,
             {{ unknown_code('sex', 'sex_code', 'Sex') }},
             {{ unknown_code('ethnicity', 'ethnic_code', 'EthnicCode') }},
@@ -140,7 +141,7 @@ final as (
 
         -- the service user, without identifying detail
         gender,
-        cast(age_at_sentence as integer) as age_at_sentence,
+        age_at_sentence::integer as age_at_sentence,
         {{ age_group('age_at_sentence') }} as age_group,
         ethnic_group,
 

@@ -25,7 +25,7 @@ received as (
         ) }} as row_fingerprint,
         upper(nullif(trim("Inspection ID"), '')) as inspection_id,
         nullif(trim("PCC area"), '') as pcc_area,
-        nullif(trim("Age"), '') as age_text,
+        nullif(trim(age), '') as age_text,
         {{ received_code('"Provider"') }} as provider_code,
         {{ received_code('"Gender"') }} as gender_code,
         {{ received_code('"Ethnicity"') }} as ethnicity_code,
@@ -59,7 +59,8 @@ decoded as (
         domestic_abuse.harmonised as domestic_abuse_text,
         iom.harmonised as iom_text,
         child_protection.harmonised as child_protection_text,
-        concat_ws(', ',
+        concat_ws(
+            ', ',
             case when inspections.inspection_id is null then 'Inspection ID' end,
             case when provider_code is null then 'Provider' end,
             {{ unknown_code('provider', 'provider_code', 'Provider') }},
