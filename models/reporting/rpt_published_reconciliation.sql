@@ -2,6 +2,11 @@
 -- Tables 2-8 (n and % for OMI2, Q&I and all cases), and the sample facts and
 -- CRC/NPS statements in the text. A figure matches when the warehouse value,
 -- rounded to the printed precision, equals the printed value.
+--
+-- var bulletin_scale (default 1): the demo extracts written with --scale K hold
+-- K times every count and the same percentages, so published counts are
+-- multiplied by K before comparing. The CLI sets it from the demo manifest.
+{% set scale = var('bulletin_scale', 1) | int %}
 
 with
 
@@ -77,7 +82,7 @@ table_1 as (
             'Table 1' as published_in,
             'table1:' || area || ':{{ measure }}' as check_id,
             area || ', {{ label }}' as description,
-            published_{{ measure }} * 1.0 as published_value,
+            published_{{ measure }} * {{ scale }}.0 as published_value,
             warehouse_{{ measure }} * 1.0 as warehouse_value,
             0 as decimals
         from areas_compared
@@ -125,7 +130,7 @@ tables_2_to_8 as (
         'Table ' || table_no as published_in,
         cell_id || ':n' as check_id,
         cell_label || ', n' as description,
-        published_n * 1.0 as published_value,
+        published_n * {{ scale }}.0 as published_value,
         warehouse_n * 1.0 as warehouse_value,
         0 as decimals
     from cells_compared
@@ -237,7 +242,8 @@ text_facts as (
         'Text ' || published_facts.source_lines as published_in,
         'text:' || published_facts.fact_id as check_id,
         published_facts.description,
-        published_facts.published_value,
+        published_facts.published_value
+        * case when published_facts.is_count then {{ scale }} else 1 end as published_value,
         fact_values.fact_value as warehouse_value,
         published_facts.decimals
     from published_facts

@@ -7,9 +7,11 @@ built yet was asked for (it says which issue owns it).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -110,16 +112,34 @@ def do_load(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def demo_scale(landing: Path) -> int:
+    """The --scale the demo extracts in ``landing`` were written with (1 otherwise).
+
+    Demo extracts at scale K hold K times every published count, so the
+    reconciliation multiplies published counts by K.
+    """
+    manifest = landing / "manifest.json"
+    if not manifest.is_file():
+        return 1
+    try:
+        return int(json.loads(manifest.read_text(encoding="utf-8")).get("scale", 1))
+    except (ValueError, TypeError, AttributeError):
+        return 1
+
+
 def do_build(settings: Settings, args: argparse.Namespace) -> None:
     from public_protection.dbt import run_dbt
 
     if not settings.db.exists():
         raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
     console.print(f"[bold]build[/] dbt build against {settings.db}")
-    command = ["build"]
+    dbt_vars: dict[str, object] = {"bulletin_scale": demo_scale(settings.landing)}
     if getattr(args, "skip_reconciliation", False):
         # For extracts other than the bulletin's: the figures will not match.
-        command += ["--vars", "{reconcile_with_bulletin: false}"]
+        dbt_vars["reconcile_with_bulletin"] = False
+    # Every model is rebuilt anyway (none is incremental); --full-refresh also
+    # lets a seed whose columns changed reload instead of failing.
+    command = ["build", "--full-refresh", "--vars", json.dumps(dbt_vars)]
     try:
         succeeded = run_dbt(command, settings.project_dir, settings.db)
     except RuntimeError as error:
