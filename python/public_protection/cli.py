@@ -144,8 +144,53 @@ def do_build(settings: Settings, args: argparse.Namespace) -> None:
         succeeded = run_dbt(command, settings.project_dir, settings.db)
     except RuntimeError as error:
         raise StageFailed(str(error)) from None
+    from public_protection.quality.validate import record_dbt_results
+
+    recorded = record_dbt_results(settings.db, settings.project_dir)
+    console.print(f"recorded {recorded} dbt test results in dq.dbt_test_results")
     if not succeeded:
         raise StageFailed("dbt build failed (see dbt's output above)")
+
+
+def do_validate(settings: Settings, args: argparse.Namespace) -> None:
+    from public_protection.quality.validate import validate
+
+    if not settings.db.exists():
+        raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
+    console.print(f"[bold]validate[/] Great Expectations suites against {settings.db}")
+    with console.status("validating"):
+        try:
+            report = validate(settings.db, settings.project_dir)
+        except RuntimeError as error:
+            raise StageFailed(str(error)) from None
+    table = Table("suite", "table", "checks", "failed", title="validate", title_justify="left")
+    for suite in dict.fromkeys(o.suite for o in report.outcomes):
+        mine = [o for o in report.outcomes if o.suite == suite]
+        failed = sum(not o.success for o in mine)
+        table.add_row(suite, mine[0].table, str(len(mine)), str(failed) if failed else "")
+    console.print(table)
+
+    def describe(outcome) -> str:
+        where = f" on {outcome.column}" if outcome.column else ""
+        seen = outcome.observed or (
+            f"{outcome.unexpected_count} unexpected of {outcome.element_count}"
+            if outcome.unexpected_count is not None
+            else "failed"
+        )
+        why = f" — {outcome.why}" if outcome.why else ""
+        return f"{outcome.suite}: {outcome.expectation}{where}: {seen}{why}"
+
+    for outcome in report.warnings:
+        console.print(f"[yellow]warning:[/] {describe(outcome)}")
+    console.print(
+        f"{len(report.outcomes)} expectations, {len(report.critical_failures)} critical "
+        f"failure(s), {len(report.warnings)} warning(s); results in dq.validation_results "
+        f"(run {report.run_id}); with the dbt tests in dq.all_checks"
+    )
+    console.print(f"Data Docs: {report.data_docs}")
+    if report.critical_failures:
+        lines = "\n".join(f"  - {describe(o)}" for o in report.critical_failures)
+        raise StageFailed(f"critical expectations failed:\n{lines}")
 
 
 STAGES: dict[str, Stage] = {
@@ -154,7 +199,7 @@ STAGES: dict[str, Stage] = {
         Stage("demo-data", "write synthetic demo extracts", do_demo_data),
         Stage("load", "land the extracts in the raw schema", do_load),
         Stage("build", "dbt build: staging, marts, reporting, tests", do_build),
-        Stage("validate", "Great Expectations suites", not_built(5, "validate")),
+        Stage("validate", "Great Expectations suites, results in dq", do_validate),
         Stage("regress", "stepwise logistic regressions", not_built(6, "regress")),
         Stage("report", "the bulletin regenerated", not_built(7, "report")),
         Stage("publish", "the published DuckDB file", not_built(7, "publish")),

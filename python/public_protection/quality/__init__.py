@@ -1,0 +1,1 @@
+"""Data-quality suites (Great Expectations) and their results in ``dq``."""

@@ -1,0 +1,435 @@
+"""The Great Expectations suites guarding the warehouse, as code.
+
+Each guarded table is a ``Guard``: the SQL that selects what its suite needs
+(only the columns it checks, and aggregates where the check is about a
+distribution, so memory stays bounded however big the warehouse is), and the
+expectations, each marked ``critical`` (fails the run) or ``warning``.
+
+No expectation looks at a personal column's values: the raw suites check
+codes, dates and presence, never names, references or free text, so nothing
+personal can reach ``dq`` through an unexpected-values list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from public_protection.layout import (
+    OMI2_CASES,
+    OMI2_JUDGEMENT_COLUMNS,
+    QI_CASES,
+    QI_JUDGEMENTS,
+    QI_MATCHED_REFS,
+    QI_UNMATCHED_REFS,
+)
+
+CRITICAL, WARNING = "critical", "warning"
+
+MATCHED_AREAS = [
+    "Cumbria", "Derbyshire", "Durham", "Gloucestershire", "Greater Manchester", "Kent",
+    "London", "North Yorkshire", "Northamptonshire", "South Yorkshire", "Staffordshire",
+    "West Mercia",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Check:
+    """One expectation: its GX class name, arguments, and how bad a failure is."""
+
+    expectation: str
+    kwargs: dict[str, Any]
+    severity: str = CRITICAL
+    why: str = ""
+
+
+@dataclass
+class Guard:
+    """A suite: the frame it validates and its checks."""
+
+    name: str
+    table: str
+    sql: str
+    checks: list[Check] = field(default_factory=list)
+
+
+def load_bounds(project_dir: Path) -> dict[str, Any]:
+    with (project_dir / "config" / "quality.yml").open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _in_set(column: str, values, mostly: float | None = None, severity=CRITICAL, why=""):
+    kwargs: dict[str, Any] = {"column": column, "value_set": list(values)}
+    if mostly is not None:
+        kwargs["mostly"] = mostly
+    return Check("ExpectColumnValuesToBeInSet", kwargs, severity, why)
+
+
+def _between(column: str, low=None, high=None, mostly=None, severity=CRITICAL, why=""):
+    kwargs: dict[str, Any] = {"column": column, "min_value": low, "max_value": high}
+    if mostly is not None:
+        kwargs["mostly"] = mostly
+    return Check("ExpectColumnValuesToBeBetween", kwargs, severity, why)
+
+
+def _not_null(column: str, mostly: float | None = None, why=""):
+    kwargs: dict[str, Any] = {"column": column}
+    if mostly is not None:
+        kwargs["mostly"] = mostly
+    return Check("ExpectColumnValuesToNotBeNull", kwargs, CRITICAL, why)
+
+
+def _norm(column: str) -> str:
+    """Trimmed, upper-case, blank as NULL: how the spec says codes compare."""
+    return f"nullif(upper(trim(\"{column}\")), '')"
+
+
+# --- raw ---------------------------------------------------------------------------
+
+
+def raw_schema_guard() -> Guard:
+    tables = {
+        OMI2_CASES.name: OMI2_CASES.columns,
+        QI_CASES.name: QI_CASES.columns,
+        QI_JUDGEMENTS.name: QI_JUDGEMENTS.columns,
+    }
+    checks = [
+        Check(
+            "ExpectColumnDistinctValuesToContainSet",
+            {"column": "qualified_column", "value_set": [f"{t}.{c}" for c in columns]},
+            CRITICAL,
+            f"raw.{t} has every column of the input contract",
+        )
+        for t, columns in tables.items()
+    ]
+    return Guard(
+        name="raw_columns",
+        table="raw (all tables)",
+        sql=(
+            "select table_name || '.' || column_name as qualified_column "
+            "from information_schema.columns where table_schema = 'raw'"
+        ),
+        checks=checks,
+    )
+
+
+def omi2_raw_guard(bounds: dict, trusts: list[str]) -> Guard:
+    tolerance = bounds["raw_code_tolerance"]
+    judgement_codes = ["1", "2", "8", "9"]
+    select = [
+        "(nullif(trim(\"CaseRef\"), '') is not null) as has_case_reference",
+        f"{_norm('Trust')} as trust",
+        f"{_norm('Sex')} as sex",
+        f"{_norm('EthnicCode')} as ethnic_code",
+        f"{_norm('SentenceType')} as sentence_type",
+        f"{_norm('RoSH')} as rosh",
+        f"{_norm('MAPPACategory')} as mappa_category",
+        f"{_norm('OffenceGroup')} as offence_group",
+        f"{_norm('DAPerpetrator')} as da_perpetrator",
+        *(f"{_norm(c)} as {c.lower()}" for c in OMI2_JUDGEMENT_COLUMNS),
+        'try_cast(right(trim("InspectionMonth"), 4) as integer) as inspection_year',
+        "year(try_strptime(trim(\"SentenceDate\"), '%d/%m/%Y')) as sentence_year",
+    ]
+    checks = [
+        _in_set("has_case_reference", [True], why="every row has a CaseRef"),
+        _not_null("trust", why="every row names its trust"),
+        _in_set("trust", trusts, tolerance, why="trusts are the 35 of the spec"),
+        _in_set("sex", ["M", "F"], tolerance),
+        _in_set(
+            "ethnic_code",
+            [
+                "W1",
+                "W2",
+                "W9",
+                "M1",
+                "M2",
+                "M3",
+                "M9",
+                "A1",
+                "A2",
+                "A3",
+                "A9",
+                "B1",
+                "B2",
+                "B9",
+                "O1",
+                "O9",
+                "NS",
+            ],
+            tolerance,
+        ),
+        _not_null("sentence_type", 0.999),
+        _in_set("sentence_type", ["CO", "SSO", "LIC", "CUST"], tolerance),
+        _in_set("rosh", ["L", "M", "H", "VH"], tolerance),
+        _in_set("mappa_category", ["0", "1", "2", "3"], tolerance),
+        _in_set(
+            "offence_group",
+            ["VAP", "SEX", "ROB", "BUR", "THF", "FRD", "CRD", "DRG", "MOT", "PUB", "OTH"],
+            tolerance,
+        ),
+        _in_set("da_perpetrator", ["Y", "N"], tolerance),
+        *(_in_set(c.lower(), judgement_codes, tolerance) for c in OMI2_JUDGEMENT_COLUMNS),
+        _between("inspection_year", 2009, 2012, tolerance, why="OMI2 fieldwork ran 2009-2012"),
+        _between(
+            "sentence_year",
+            2006,
+            2012,
+            tolerance,
+            why="sentenced or released within about a year before fieldwork",
+        ),
+    ]
+    return Guard("raw_omi2_cases", "raw.omi2_cases", _select(select, "raw.omi2_cases"), checks)
+
+
+def qi_raw_guard(bounds: dict, inspections: list[str]) -> Guard:
+    tolerance = bounds["raw_code_tolerance"]
+    select = [
+        "(nullif(trim(\"Case ID\"), '') is not null) as has_case_id",
+        f"{_norm('Inspection ID')} as inspection_id",
+        f"{_norm('Provider')} as provider",
+        'try_cast(trim("Age") as integer) as age',
+        f"{_norm('Gender')} as gender",
+        f"{_norm('Ethnicity')} as ethnicity",
+        f"{_norm('Sentence type')} as sentence_type",
+        f"{_norm('RoSH')} as rosh",
+        f"{_norm('MAPPA')} as mappa",
+        f"{_norm('Offence category')} as offence_category",
+        f"try_cast(substr({_norm('Inspection ID')}, 4, 4) as integer) as inspection_year",
+    ]
+    checks = [
+        _in_set("has_case_id", [True], why="every row has a Case ID"),
+        _in_set("inspection_id", [i.upper() for i in inspections], tolerance),
+        _not_null("provider", 0.999),
+        _in_set("provider", ["NPS", "CRC"], tolerance),
+        _between("age", 18, 110, tolerance, why="adults; staging quarantines the rest"),
+        _in_set("gender", ["MALE", "FEMALE", "NOT KNOWN"], tolerance),
+        _in_set(
+            "ethnicity",
+            [
+                "WHITE BRITISH",
+                "WHITE IRISH",
+                "WHITE OTHER",
+                "MIXED",
+                "ASIAN OR ASIAN BRITISH",
+                "BLACK OR BLACK BRITISH",
+                "CHINESE OR OTHER",
+                "NOT KNOWN",
+            ],
+            tolerance,
+        ),
+        _in_set(
+            "sentence_type",
+            ["COMMUNITY ORDER", "SUSPENDED SENTENCE ORDER", "LICENCE", "POST SENTENCE SUPERVISION"],
+            tolerance,
+        ),
+        _in_set("rosh", ["LOW", "MEDIUM", "HIGH", "VERY HIGH", "NOT ASSESSED"], tolerance),
+        _in_set("mappa", ["NOT MAPPA", "CATEGORY 1", "CATEGORY 2", "CATEGORY 3"], tolerance),
+        _between(
+            "inspection_year",
+            2016,
+            2018,
+            tolerance,
+            why="Q&I fieldwork 2016-2017, London's last reports 2018",
+        ),
+    ]
+    return Guard("raw_qi_cases", "raw.qi_cases", _select(select, "raw.qi_cases"), checks)
+
+
+def qi_judgements_raw_guard(bounds: dict) -> Guard:
+    tolerance = bounds["raw_code_tolerance"]
+    select = [
+        "(nullif(trim(\"Case ID\"), '') is not null) as has_case_id",
+        "nullif(lower(trim(\"Question ref\")), '') as question_ref",
+        f"{_norm('Answer')} as answer",
+    ]
+    checks = [
+        _in_set("has_case_id", [True]),
+        _not_null("question_ref"),
+        _in_set("question_ref", [*QI_MATCHED_REFS, *QI_UNMATCHED_REFS], tolerance),
+        _in_set("answer", ["YES", "NO", "N/A", "NOT ANSWERED"], tolerance),
+    ]
+    return Guard(
+        "raw_qi_judgements", "raw.qi_judgements", _select(select, "raw.qi_judgements"), checks
+    )
+
+
+def _select(columns: list[str], table: str) -> str:
+    return "select\n    " + ",\n    ".join(columns) + f"\nfrom {table}"
+
+
+# --- marts -------------------------------------------------------------------------
+
+
+def dim_case_guard() -> Guard:
+    sql = """
+        select
+            case_key,
+            programme,
+            area,
+            responsible_agency,
+            agency_basis,
+            proxy_agency = case
+                when coalesce(mappa_eligible, false)
+                    or coalesce(rosh_level = 'High/Very high', false) then 'NPS'
+                else 'CRC'
+            end as proxy_rule_holds,
+            programme <> 'OMI2' or responsible_agency = proxy_agency
+                as omi2_agency_is_proxy
+        from marts.dim_case
+    """
+    checks = [
+        Check("ExpectColumnValuesToBeUnique", {"column": "case_key"}, CRITICAL),
+        _not_null("case_key"),
+        _in_set("programme", ["OMI2", "Q&I"]),
+        _not_null("area"),
+        _in_set("area", MATCHED_AREAS, why="the 12 matched areas of Table 1"),
+        _in_set("responsible_agency", ["NPS", "CRC"]),
+        _in_set("agency_basis", ["proxy", "allocated"]),
+        _in_set("proxy_rule_holds", [True], why="proxy = MAPPA or High/Very high RoSH"),
+        _in_set("omi2_agency_is_proxy", [True], why="every OMI2 case takes the proxy"),
+    ]
+    return Guard("marts_dim_case", "marts.dim_case", sql, checks)
+
+
+def fct_case_judgement_guard() -> Guard:
+    # One row per case (from dim_case, so a case with no judgements shows 0).
+    sql = """
+        with per_case as (
+            select
+                case_key,
+                count(*) as questions,
+                count(*) filter (
+                    where not (
+                        (answer = 'Yes' and is_sufficient is true)
+                        or (answer = 'No' and is_sufficient is false)
+                        or (answer not in ('Yes', 'No') and is_sufficient is null)
+                    )
+                ) as inconsistent_answers
+            from marts.fct_case_judgement
+            group by case_key
+        )
+        select
+            coalesce(per_case.questions, 0) as questions,
+            coalesce(per_case.inconsistent_answers, 0) as inconsistent_answers
+        from marts.dim_case
+        left join per_case on dim_case.case_key = per_case.case_key
+    """
+    checks = [
+        _between("questions", 7, 7, why="seven rows per case, one per question"),
+        _between("inconsistent_answers", 0, 0, why="is_sufficient is true for Yes, false for No"),
+    ]
+    return Guard("marts_fct_case_judgement", "marts.fct_case_judgement", sql, checks)
+
+
+# --- reporting ---------------------------------------------------------------------
+
+
+def subgroup_guard() -> Guard:
+    sql = """
+        select
+            subgroup.pct_yes,
+            subgroup.ci_low <= subgroup.pct_yes and subgroup.pct_yes <= subgroup.ci_high
+                as interval_contains_estimate,
+            subgroup.n <= all_cases.n as n_within_all_cases
+        from reporting.rpt_judgement_by_subgroup as subgroup
+        inner join reporting.rpt_judgement_by_subgroup as all_cases
+            on subgroup.question_id = all_cases.question_id
+            and subgroup.programme = all_cases.programme
+            and all_cases.variable = 'all'
+    """
+    checks = [
+        _between("pct_yes", 0, 100),
+        _in_set("interval_contains_estimate", [True]),
+        _in_set("n_within_all_cases", [True], why="a subgroup never outnumbers all cases"),
+    ]
+    return Guard(
+        "reporting_judgement_by_subgroup", "reporting.rpt_judgement_by_subgroup", sql, checks
+    )
+
+
+def agency_change_guard() -> Guard:
+    sql = "select p_value, omi2_n, qi_n from reporting.rpt_agency_change"
+    checks = [_between("p_value", 0, 1), _between("omi2_n", 1), _between("qi_n", 1)]
+    return Guard("reporting_agency_change", "reporting.rpt_agency_change", sql, checks)
+
+
+# --- distributions ------------------------------------------------------------------
+
+
+def distribution_guard(bounds: dict, published: dict[tuple[str, int], tuple[int, float]]):
+    """Shares and rates per programme against bounds from config/quality.yml.
+
+    ``published`` maps (programme, question) to the bulletin's (n, % yes).
+    """
+    programmes = {"OMI2": "omi2", "Q&I": "qi"}
+    cases = {"OMI2": 1815, "Q&I": 1034}
+    columns = []
+    for programme, prefix in programmes.items():
+        where = f"programme = '{programme}'"
+        columns += [
+            f"count(*) filter (where {where}) as {prefix}_cases",
+            f"avg((age_group is null)::int) filter (where {where}) as {prefix}_unknown_age_share",
+            f"avg((ethnic_group is null)::int) filter (where {where}) "
+            f"as {prefix}_unknown_ethnicity_share",
+        ]
+    case_sql = "select " + ", ".join(columns) + " from marts.dim_case"
+    rate_columns = []
+    for programme, prefix in programmes.items():
+        for q in range(1, 8):
+            where = f"dim_case.programme = '{programme}' and question_id = {q}"
+            rate_columns += [
+                f"100.0 * count(*) filter (where {where} and is_sufficient)"
+                f" / nullif(count(is_sufficient) filter (where {where}), 0)"
+                f" as {prefix}_q{q}_yes_rate",
+                f"count(is_sufficient) filter (where {where}) * 1.0"
+                f" / nullif(count(distinct fct_case_judgement.case_key) filter"
+                f" (where dim_case.programme = '{programme}'), 0) as {prefix}_q{q}_answered_share",
+            ]
+    rate_sql = (
+        "select "
+        + ", ".join(rate_columns)
+        + " from marts.fct_case_judgement inner join marts.dim_case"
+        " on fct_case_judgement.case_key = dim_case.case_key"
+    )
+    sql = (
+        f"select *, omi2_cases * 1.0 / nullif(qi_cases, 0) as omi2_per_qi_case "
+        f"from ({case_sql}) as case_metrics cross join ({rate_sql}) as rate_metrics"
+    )
+    floor = bounds["minimum_cases"]
+    checks = [
+        _between(f"{p}_cases", floor[n], None, severity=floor["severity"])
+        for n, p in programmes.items()
+    ]
+    ratio = bounds["omi2_per_qi_case"]
+    checks.append(_between("omi2_per_qi_case", ratio["min"], ratio["max"], severity=WARNING))
+    for variable, label in (("age_group", "age"), ("ethnic_group", "ethnicity")):
+        for programme, prefix in programmes.items():
+            ceiling = bounds["unknown_share"][variable][programme]
+            checks.append(_between(f"{prefix}_unknown_{label}_share", 0, ceiling, severity=WARNING))
+    tolerance = bounds["yes_rate_tolerance_pp"]
+    share_tolerance = bounds["answered_share_tolerance"]
+    for (programme, q), (n, pct) in sorted(published.items()):
+        prefix = programmes[programme]
+        checks.append(
+            _between(
+                f"{prefix}_q{q}_yes_rate",
+                max(0.0, pct - tolerance),
+                min(100.0, pct + tolerance),
+                severity=bounds["yes_rate_severity"],
+                why=f"bulletin: {pct}% of {n}",
+            )
+        )
+        share = n / cases[programme]
+        checks.append(
+            _between(
+                f"{prefix}_q{q}_answered_share",
+                max(0.0, round(share - share_tolerance, 3)),
+                min(1.0, round(share + share_tolerance, 3)),
+                severity=bounds["answered_share_severity"],
+                why=f"bulletin: {n} of {cases[programme]} cases answered Yes or No",
+            )
+        )
+    return Guard("distribution_guards", "marts (per programme)", sql, checks)

@@ -1,0 +1,172 @@
+"""`validate`: the clean demo passes; each way real data goes wrong fails, by name."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from public_protection import cli
+
+pytestmark = pytest.mark.dbt
+
+
+@pytest.fixture(scope="module")
+def demo_warehouse(tmp_path_factory) -> Path:
+    """The demo extracts loaded and built once for the module (never validated here)."""
+    root = tmp_path_factory.mktemp("quality")
+    db, landing = root / "demo.duckdb", root / "landing"
+    for verb in ("demo-data", "load", "build"):
+        assert cli.main([verb, "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
+    return db
+
+
+def corrupted(demo_warehouse: Path, tmp_path: Path, *statements: str) -> Path:
+    """A copy of the demo warehouse with the statements applied."""
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        for statement in statements:
+            con.execute(statement)
+    return copy
+
+
+def validate(db: Path, capsys) -> tuple[int, str]:
+    code = cli.main(["validate", "--db", str(db)])
+    return code, capsys.readouterr().err
+
+
+def results(db: Path) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "select suite, expectation, column_name, severity, success from dq.validation_results"
+        ).fetchall()
+
+
+def test_the_clean_demo_passes_and_lands_its_results_in_dq(demo_warehouse, tmp_path, capsys):
+    db = corrupted(demo_warehouse, tmp_path)
+    code, err = validate(db, capsys)
+    assert code == cli.EXIT_OK, err
+    rows = results(db)
+    assert len(rows) > 80 and all(r[4] for r in rows)
+    assert {r[0] for r in rows} >= {
+        "raw_omi2_cases", "raw_qi_cases", "raw_qi_judgements", "marts_dim_case",
+        "marts_fct_case_judgement", "reporting_judgement_by_subgroup", "distribution_guards",
+    }  # fmt: skip
+    with duckdb.connect(str(db), read_only=True) as con:
+        # The build recorded its dbt tests; one view shows both kinds of check.
+        checked_by = dict(
+            con.execute("select checked_by, count(*) from dq.all_checks group by 1").fetchall()
+        )
+    assert checked_by["dbt"] > 100 and checked_by["great_expectations"] == len(rows)
+    docs = next(db.parent.glob("gx/uncommitted/data_docs/local_site/index.html"))
+    assert "marts_dim_case" in docs.read_text() or list(docs.parent.rglob("*.html"))
+
+
+@pytest.mark.parametrize(
+    ("statements", "expected"),
+    [
+        pytest.param(
+            # The contract's primary key blocks an insert, so rebuild the table the
+            # way a broken model would: without the constraint, one case twice.
+            [
+                "create or replace table marts.dim_case as select * from marts.dim_case "
+                "union all (select * from marts.dim_case limit 1)"
+            ],
+            "marts_dim_case: expect_column_values_to_be_unique on case_key",
+            id="duplicate key",
+        ),
+        pytest.param(
+            ["update marts.dim_case set area = 'Atlantis' where rowid = 3"],
+            "marts_dim_case: expect_column_values_to_be_in_set on area",
+            id="unknown area",
+        ),
+        pytest.param(
+            [
+                "update marts.fct_case_judgement set answer = 'Not answered', "
+                "is_sufficient = null where question_id = 3"
+            ],
+            "distribution_guards: expect_column_values_to_be_between on omi2_q3_answered_share",
+            id="a question with all answers missing",
+        ),
+        pytest.param(
+            [
+                "update marts.fct_case_judgement set answer = 'No', is_sufficient = false "
+                "where question_id = 1 and is_sufficient and hash(case_key) % 10 < 3"
+            ],
+            "distribution_guards: expect_column_values_to_be_between on omi2_q1_yes_rate",
+            id="a shifted yes-rate",
+        ),
+        pytest.param(
+            ["delete from marts.fct_case_judgement where question_id = 6 and rowid % 50 = 0"],
+            "marts_fct_case_judgement: expect_column_values_to_be_between on questions",
+            id="a case missing a question row",
+        ),
+        pytest.param(
+            ["update raw.omi2_cases set \"RoSH\" = 'Z' where rowid % 10 = 0"],
+            "raw_omi2_cases: expect_column_values_to_be_in_set on rosh",
+            id="raw OMI2 codes changed",
+        ),
+        pytest.param(
+            ["update raw.qi_cases set \"Provider\" = 'Probation Service' where rowid % 20 = 0"],
+            "raw_qi_cases: expect_column_values_to_be_in_set on provider",
+            id="raw Q&I provider recoded",
+        ),
+        pytest.param(
+            ["update raw.qi_judgements set \"Answer\" = 'Partly' where rowid % 20 = 0"],
+            "raw_qi_judgements: expect_column_values_to_be_in_set on answer",
+            id="raw Q&I answers recoded",
+        ),
+        pytest.param(
+            ['alter table raw.qi_judgements drop column "Rationale"'],
+            "raw_columns: expect_column_distinct_values_to_contain_set on qualified_column",
+            id="raw column missing",
+        ),
+        pytest.param(
+            [
+                "update reporting.rpt_judgement_by_subgroup set ci_low = pct_yes + 1 "
+                "where variable = 'gender'"
+            ],
+            "reporting_judgement_by_subgroup: expect_column_values_to_be_in_set on "
+            "interval_contains_estimate",
+            id="interval not containing the estimate",
+        ),
+    ],
+)
+def test_a_corruption_fails_validate_naming_the_expectation(
+    demo_warehouse, tmp_path, capsys, statements, expected
+):
+    db = corrupted(demo_warehouse, tmp_path, *statements)
+    code, err = validate(db, capsys)
+    assert code == cli.EXIT_FAILED
+    assert "critical expectations failed" in err
+    assert expected in " ".join(err.split())
+    failed = [r for r in results(db) if not r[4]]
+    assert failed and all(r[3] == "critical" for r in failed if r[0] != "distribution_guards")
+
+
+def test_a_warning_is_recorded_but_does_not_fail(demo_warehouse, tmp_path, capsys):
+    # Ethnicity unknown for a tenth of OMI2 cases: above the 5% ceiling, a warning.
+    db = corrupted(
+        demo_warehouse,
+        tmp_path,
+        "update marts.dim_case set ethnic_group = null "
+        "where programme = 'OMI2' and hash(case_key) % 10 = 0",
+    )
+    code, err = validate(db, capsys)
+    assert code == cli.EXIT_OK
+    assert "warning:" in err and "omi2_unknown_ethnicity_share" in " ".join(err.split())
+    warned = [r for r in results(db) if not r[4]]
+    assert [(r[2], r[3]) for r in warned] == [("omi2_unknown_ethnicity_share", "warning")]
+
+
+def test_validate_reads_a_warehouse_another_process_holds_read_only(demo_warehouse, tmp_path):
+    # A BI tool holding the file read-only: validation reads alongside it.
+    db = corrupted(demo_warehouse, tmp_path)
+    from public_protection.quality.validate import run_guards
+
+    with duckdb.connect(str(db), read_only=True):
+        report = run_guards(db, cli.resolve_settings(None, None).project_dir, tmp_path)
+    assert report.outcomes and not report.critical_failures
