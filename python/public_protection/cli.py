@@ -193,6 +193,55 @@ def do_validate(settings: Settings, args: argparse.Namespace) -> None:
         raise StageFailed(f"critical expectations failed:\n{lines}")
 
 
+def do_regress(settings: Settings, args: argparse.Namespace) -> None:
+    from public_protection.regression.models import run_regressions, store
+
+    if not settings.db.exists():
+        raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
+    removal = getattr(args, "removal", "lr")
+    console.print(f"[bold]regress[/] 21 forward stepwise models, removal by {removal}")
+    with console.status("fitting"):
+        try:
+            results = run_regressions(settings.db, removal=removal)
+        except duckdb_error() as error:
+            raise StageFailed(f"cannot read the marts ({error}); run build first") from None
+        store(settings.db, results)
+    models = results["regression_models"]
+    table = Table("model", "n", "dropped", "selected (in order)", title="regress")
+    for row in models.itertuples():
+        table.add_row(
+            row.model_id,
+            f"{row.n:,}",
+            f"{row.n_dropped_listwise:,}",
+            row.variables_selected or "(none)",
+        )
+    console.print(table)
+    comparison = results["regression_vs_bulletin"]
+    agree = int(comparison["agrees"].sum())
+    console.print(
+        f"bulletin significance statements reproduced: {agree} of {len(comparison)} "
+        "(analysis.regression_vs_bulletin)"
+    )
+    for row in comparison[~comparison["agrees"]].itertuples():
+        expected = "significant" if row.bulletin_significant else "not significant"
+        console.print(
+            f"[yellow]differs:[/] Q{row.question_id} {row.sample} {row.variable}: "
+            f"bulletin says {expected} ({row.source_lines})"
+        )
+    separated = models[models["separation_warnings"].notna()]
+    if len(separated):
+        console.print(
+            f"separation reported in {len(separated)} model(s): see "
+            "analysis.regression_models.separation_warnings"
+        )
+
+
+def duckdb_error():
+    import duckdb
+
+    return duckdb.Error
+
+
 STAGES: dict[str, Stage] = {
     stage.name: stage
     for stage in (
@@ -200,7 +249,7 @@ STAGES: dict[str, Stage] = {
         Stage("load", "land the extracts in the raw schema", do_load),
         Stage("build", "dbt build: staging, marts, reporting, tests", do_build),
         Stage("validate", "Great Expectations suites, results in dq", do_validate),
-        Stage("regress", "stepwise logistic regressions", not_built(6, "regress")),
+        Stage("regress", "forward stepwise logistic regressions", do_regress),
         Stage("report", "the bulletin regenerated", not_built(7, "report")),
         Stage("publish", "the published DuckDB file", not_built(7, "publish")),
         Stage(
@@ -283,6 +332,13 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="do not fail the build when figures differ from the bulletin "
                 "(for extracts of other inspections)",
+            )
+        if stage.name == "regress":
+            sub.add_argument(
+                "--removal",
+                choices=["lr", "conditional", "wald"],
+                default="lr",
+                help="removal statistic (SPSS FSTEP(LR), FSTEP(COND), FSTEP(WALD))",
             )
         if stage.name == "calibrate":
             from public_protection.demo.plan import CALIBRATION_SEED

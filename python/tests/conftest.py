@@ -141,3 +141,21 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
             ).fetchall()
         ]
         return {t: con.execute(f"select * from raw.{t} order by all").fetchall() for t in tables}
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> Path:
+    """The demo extracts loaded and built once per test session (tests work on copies)."""
+    from public_protection import cli
+
+    root = tmp_path_factory.mktemp("demo_warehouse")
+    db, landing = root / "demo.duckdb", root / "landing"
+    for verb in ("demo-data", "load", "build"):
+        assert cli.main([verb, "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
+    return db
+
+
+def copy_of(db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / db.name
+    shutil.copy(db, copy)
+    return copy

@@ -13,16 +13,6 @@ from public_protection import cli
 pytestmark = pytest.mark.dbt
 
 
-@pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory) -> Path:
-    """The demo extracts loaded and built once for the module (never validated here)."""
-    root = tmp_path_factory.mktemp("quality")
-    db, landing = root / "demo.duckdb", root / "landing"
-    for verb in ("demo-data", "load", "build"):
-        assert cli.main([verb, "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
-    return db
-
-
 def corrupted(demo_warehouse: Path, tmp_path: Path, *statements: str) -> Path:
     """A copy of the demo warehouse with the statements applied."""
     copy = tmp_path / "copy.duckdb"

@@ -1,0 +1,1 @@
+"""Logistic regressions of the bulletin: forward stepwise selection and its results."""
