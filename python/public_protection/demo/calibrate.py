@@ -456,8 +456,13 @@ def assign_context(cases: list[PlannedCase], published: Published, rng) -> None:
         rng.shuffle(labels)
         for case, area in zip(mine, labels, strict=True):
             case.area = area
+    # Flags lean to the more serious cases, and to OMI2 (flagging practice changed).
     serious = np.array(
-        [1.6 if c.rosh_level in ("High/Very high", "Medium") else 1.0 for c in cases]
+        [
+            (1.6 if c.rosh_level in ("High/Very high", "Medium") else 1.0)
+            * (1.5 if c.programme == "OMI2" else 1.0)
+            for c in cases
+        ]
     )
     q7 = np.array([answers(c.mask, 7) for c in cases])
     overall = published.cell("All", 7, "all", "All cases").pct
@@ -478,7 +483,8 @@ def assign_context(cases: list[PlannedCase], published: Published, rng) -> None:
         if case.mappa_eligible == "Yes":
             weights = weights * np.array([2.5, 6, 2, 1, 0.4, 0.3, 0.5, 0.5, 0.3, 0.6, 0.6])
         case.offence_category = OFFENCES[rng.choice(len(OFFENCES), p=weights / weights.sum())]
-        case.iom_case = _flag(rng, 0.12, 0.03)
+        # IOM grew between the programmes (introduced 2009-10, widespread by 2016).
+        case.iom_case = _flag(rng, 0.08 if case.programme == "OMI2" else 0.35, 0.03)
         case.quality = float(rng.normal())
 
 
@@ -596,6 +602,23 @@ def _effects(case: PlannedCase, question: int) -> float:
     effect = 0.0
     if case.programme == "Q&I" and case.agency == "CRC" and question in (3, 4, 5, 6):
         effect -= 0.6
+    # Q&I cases allocated to the NPS although the proxy says CRC (lower risk,
+    # no MAPPA) were assessed less well: the NPS fall on Q3-Q4 is theirs, so it
+    # shows as RoSH/MAPPA, not as programme, once those are in the model.
+    if (
+        case.programme == "Q&I"
+        and case.agency != proxy_agency(case.rosh_level, case.mappa_eligible)
+        and question in (3, 4)
+    ):
+        effect -= 1.5
+    # Seriousness: low-RoSH cases were least likely to be judged sufficient on Q3.
+    if question == 3:
+        effect += {"Low": -1.0, "High/Very high": 0.5}.get(case.rosh_level, 0.0)
+    # IOM cases (far more common by Q&I) did worse on RoSH identification (Q1),
+    # the public assessment (Q2) and overall action (Q7): the programme gap
+    # there is the IOM mix.
+    if question in (1, 2, 7) and case.iom_case:
+        effect -= 1.0
     if question == 7:
         effect += 0.5 * bool(case.domestic_abuse_perpetrator)
         effect += 0.4 * bool(case.child_protection_case)
