@@ -130,3 +130,39 @@ def test_levels_absent_from_a_sample_are_dropped_from_the_block():
     block = categorical_block("rosh", ["Low", "Medium", "Low"], ["Low", "Medium", "High"])
     assert block.labels == ("Medium",) and block.reference == "Low"
     assert categorical_block("mappa", ["No", "No"], ["No", "Yes"]) is None
+
+
+def test_grouped_patterns_with_frequency_weights_give_the_same_statistics():
+    # The warehouse fits one row per covariate pattern weighted by its cases.
+    rng = np.random.default_rng(7)
+    group = rng.choice(["a", "b", "c"], 2000)
+    flag = rng.choice(["no", "yes"], 2000)
+    y = (rng.random(2000) < np.where(group == "b", 0.7, 0.5)).astype(float)
+    case_blocks = {
+        "group": categorical_block("group", group.tolist(), ["a", "b", "c"]),
+        "flag": categorical_block("flag", flag.tolist(), ["no", "yes"]),
+    }
+    patterns: dict[tuple, int] = {}
+    for key in zip(group, flag, y, strict=True):
+        patterns[key] = patterns.get(key, 0) + 1
+    keys = sorted(patterns)
+    g, f, gy = (list(column) for column in zip(*keys, strict=True))
+    weights = np.array([patterns[k] for k in keys], dtype=float)
+    grouped_blocks = {
+        "group": categorical_block("group", g, ["a", "b", "c"]),
+        "flag": categorical_block("flag", f, ["no", "yes"]),
+    }
+    gy = np.array(gy)
+    assert len(gy) <= 12 < len(y)
+    per_case = fit_logit(y, case_blocks, ("group",))
+    per_pattern = fit_logit(gy, grouped_blocks, ("group",), weights)
+    assert per_pattern.llf == pytest.approx(per_case.llf, rel=1e-9)
+    assert score_test(per_pattern, grouped_blocks["flag"])[0] == pytest.approx(
+        score_test(per_case, case_blocks["flag"])[0], rel=1e-6
+    )
+    both_case = fit_logit(y, case_blocks, ("group", "flag"))
+    both_pattern = fit_logit(gy, grouped_blocks, ("group", "flag"), weights)
+    for test in ("lr", "wald", "conditional"):
+        expected = removal_test(y, case_blocks, both_case, "group", test)[0]
+        got = removal_test(gy, grouped_blocks, both_pattern, "group", test, weights)[0]
+        assert got == pytest.approx(expected, rel=1e-6), test

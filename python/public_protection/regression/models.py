@@ -120,25 +120,33 @@ class ModelRun:
     dropped: dict[str, int]  # cases missing each candidate (a case may miss several)
     blocks: dict[str, Block]
     dropped_candidates: list[str]  # candidates with fewer than two levels in the sample
-    y: np.ndarray
+    y: np.ndarray  # outcome per covariate pattern
+    weights: np.ndarray  # cases per pattern
     stepwise: StepwiseResult
     full: Fit
     programme_forced: Fit | None
 
 
 def read_cases(db: Path) -> pd.DataFrame:
-    """Every case and question answered Yes or No, with the candidates (read-only)."""
+    """Cases answered Yes or No, counted per question, agency, covariate pattern and outcome.
+
+    Every candidate is categorical, so DuckDB groups identical patterns and the
+    frame holds one row per pattern with its number of cases (``cases``): the
+    same likelihood as one row per case, and memory that does not grow with n.
+    """
     columns = ", ".join(f"dim_case.{c}" for c in CANDIDATES)
     sql = f"""
         select
             fct_case_judgement.question_id,
             fct_case_judgement.is_sufficient,
             dim_case.responsible_agency,
-            {columns}
+            {columns},
+            count(*) as cases
         from marts.fct_case_judgement
         inner join marts.dim_case on fct_case_judgement.case_key = dim_case.case_key
         where fct_case_judgement.is_sufficient is not null
-        order by dim_case.case_key, fct_case_judgement.question_id
+        group by all
+        order by all
     """
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql).df()
@@ -148,30 +156,41 @@ def fit_question(frame: pd.DataFrame, question: int, sample: str, removal: str) 
     data = frame[frame["question_id"] == question]
     if sample != "All":
         data = data[data["responsible_agency"] == sample]
-    before = len(data)
+    before = int(data["cases"].sum())
     # Listwise deletion over the whole candidate list, once, before stepping (as SPSS).
     missing = data[list(CANDIDATES)].isna()
-    dropped = {c: int(missing[c].sum()) for c in CANDIDATES if missing[c].any()}
-    data = data[~missing.any(axis=1)]
-    y = data["is_sufficient"].astype(float).to_numpy()
+    dropped = {c: int(data.loc[missing[c], "cases"].sum()) for c in CANDIDATES if missing[c].any()}
+    grouped = data[~missing.any(axis=1)].reset_index(drop=True)
+    y = grouped["is_sufficient"].astype(float).to_numpy()
+    weights = grouped["cases"].to_numpy(dtype=float)
     blocks: dict[str, Block] = {}
     dropped_candidates = []
     for name, levels in CANDIDATES.items():
-        block = categorical_block(name, data[name].tolist(), levels, label=_label)
+        block = categorical_block(name, grouped[name].tolist(), levels, label=_label)
         if block is None:
             dropped_candidates.append(name)
         else:
             blocks[name] = block
-    result = forward_stepwise(y, blocks, removal=removal)
-    full = fit_logit(y, blocks, tuple(blocks))
+    result = forward_stepwise(y, blocks, removal=removal, weights=weights)
+    full = fit_logit(y, blocks, tuple(blocks), weights)
     forced = None
     if "programme" in blocks:
         variables = result.selected
         if "programme" not in variables:
             variables = ("programme", *variables)
-        forced = fit_logit(y, blocks, variables)
+        forced = fit_logit(y, blocks, variables, weights)
     return ModelRun(
-        question, sample, before, dropped, blocks, dropped_candidates, y, result, full, forced
+        question,
+        sample,
+        before,
+        dropped,
+        blocks,
+        dropped_candidates,
+        y,
+        weights,
+        result,
+        full,
+        forced,
     )
 
 
@@ -179,7 +198,9 @@ def _programme_p(run: ModelRun, fit: Fit | None) -> float | None:
     """LR p-value of programme in a model that contains it."""
     if fit is None or "programme" not in fit.variables:
         return None
-    reduced = fit_logit(run.y, run.blocks, tuple(v for v in fit.variables if v != "programme"))
+    reduced = fit_logit(
+        run.y, run.blocks, tuple(v for v in fit.variables if v != "programme"), run.weights
+    )
     statistic = max(2.0 * (fit.llf - reduced.llf), 0.0)
     return float(stats.chi2.sf(statistic, run.blocks["programme"].columns.shape[1]))
 
@@ -240,7 +261,7 @@ def tables(runs: list[ModelRun], removal: str) -> dict[str, pd.DataFrame]:
     models, terms, steps = [], [], []
     for run in runs:
         model_id = f"q{run.question}_{run.sample.lower()}"
-        n = len(run.y)
+        n = int(run.weights.sum())
         final = run.stepwise.final
         mcfadden, nagelkerke = _pseudo_r2(final, run.stepwise.null, n)
         separation = sorted(
@@ -257,7 +278,8 @@ def tables(runs: list[ModelRun], removal: str) -> dict[str, pd.DataFrame]:
                 "question_id": run.question,
                 "sample": run.sample,
                 "n": n,
-                "events": int(run.y.sum()),
+                "events": int((run.y * run.weights).sum()),
+                "covariate_patterns": len(run.y),
                 "n_before_listwise_deletion": run.n_before_deletion,
                 "n_dropped_listwise": run.n_before_deletion - n,
                 "missing_by_variable": json.dumps(run.dropped, sort_keys=True),

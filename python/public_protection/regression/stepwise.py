@@ -80,17 +80,30 @@ def design(blocks: dict[str, Block], variables: tuple[str, ...], n: int) -> np.n
     return np.hstack(parts)
 
 
-def fit_logit(y: np.ndarray, blocks: dict[str, Block], variables: tuple[str, ...]) -> Fit:
-    """Fit the logistic model with these blocks; separation is recorded, never raised."""
+def fit_logit(
+    y: np.ndarray,
+    blocks: dict[str, Block],
+    variables: tuple[str, ...],
+    weights: np.ndarray | None = None,
+) -> Fit:
+    """Fit the logistic model with these blocks; separation is recorded, never raised.
+
+    ``weights`` are frequency weights: rows that stand for several identical
+    cases. Grouping identical covariate patterns this way gives the same
+    likelihood, estimates and test statistics as one row per case, in a
+    fraction of the time when there are many more cases than patterns.
+    """
     x = design(blocks, variables, len(y))
-    model = sm.GLM(y, x, family=sm.families.Binomial())
+    model = sm.GLM(y, x, family=sm.families.Binomial(), freq_weights=weights)
     with warnings.catch_warnings(record=True):
         warnings.simplefilter("always")  # separation is reported below, not warned
         result = model.fit(maxiter=100)
-    return Fit(variables, result, separation_notes(y, blocks, variables, result))
+    return Fit(variables, result, separation_notes(y, blocks, variables, result, weights))
 
 
-def separation_notes(y: np.ndarray, blocks: dict[str, Block], variables, result) -> list[str]:
+def separation_notes(
+    y: np.ndarray, blocks: dict[str, Block], variables, result, weights=None
+) -> list[str]:
     """Levels that separate the outcome, and estimates that show it.
 
     Complete or quasi-complete separation: every case at a level has the same
@@ -98,6 +111,7 @@ def separation_notes(y: np.ndarray, blocks: dict[str, Block], variables, result)
     standard error beyond 50, which no real effect on this scale produces.
     """
     notes = []
+    counts = np.ones_like(y) if weights is None else np.asarray(weights)
     params, errors = np.asarray(result.params), np.asarray(result.bse)
     position = 1
     for variable in variables:
@@ -107,7 +121,8 @@ def separation_notes(y: np.ndarray, blocks: dict[str, Block], variables, result)
             at_level = y[column == 1] if block.reference is not None else np.array([])
             if at_level.size and (at_level.min() == at_level.max()):
                 outcome = "yes" if at_level[0] == 1 else "no"
-                notes.append(f"{variable}={label}: all {at_level.size} case(s) {outcome}")
+                cases = int(counts[column == 1].sum())
+                notes.append(f"{variable}={label}: all {cases} case(s) {outcome}")
             elif (
                 abs(params[position]) > 10
                 or not np.isfinite(errors[position])
@@ -123,7 +138,11 @@ def separation_notes(y: np.ndarray, blocks: dict[str, Block], variables, result)
 
 def score_test(current: Fit, block: Block) -> tuple[float, int, float]:
     """Score (Lagrange multiplier) statistic for adding ``block`` to ``current``."""
-    test = current.result.score_test(exog_extra=block.columns, return_object=True)
+    with warnings.catch_warnings():
+        # statsmodels says the score test is "not verified with freq_weights";
+        # test_stepwise checks it equals the one-row-per-case statistic.
+        warnings.filterwarnings("ignore", "score test has not been verified")
+        test = current.result.score_test(exog_extra=block.columns, return_object=True)
     return float(np.squeeze(test.statistic)), int(test.k_constraint), float(np.squeeze(test.pvalue))
 
 
@@ -138,13 +157,20 @@ def _block_positions(fit: Fit, blocks: dict[str, Block], variable: str) -> np.nd
 
 
 def removal_test(
-    y: np.ndarray, blocks: dict[str, Block], current: Fit, variable: str, test: str
+    y: np.ndarray,
+    blocks: dict[str, Block],
+    current: Fit,
+    variable: str,
+    test: str,
+    weights: np.ndarray | None = None,
 ) -> tuple[float, int, float]:
     """Statistic, df and p-value for removing ``variable`` from ``current``."""
     positions = _block_positions(current, blocks, variable)
     df = len(positions)
     if test == "lr":
-        reduced = fit_logit(y, blocks, tuple(v for v in current.variables if v != variable))
+        reduced = fit_logit(
+            y, blocks, tuple(v for v in current.variables if v != variable), weights
+        )
         statistic = 2.0 * (current.llf - reduced.llf)
     elif test == "wald":
         params = np.asarray(current.result.params)[positions]
@@ -157,7 +183,8 @@ def removal_test(
         keep = np.setdiff1d(np.arange(len(params)), positions)
         x = current.result.model.exog
         mu = current.result.fittedvalues
-        information = x.T @ (x * (mu * (1 - mu))[:, None])
+        counts = np.ones(len(mu)) if weights is None else np.asarray(weights)
+        information = x.T @ (x * (counts * mu * (1 - mu))[:, None])
         conditional = (
             params[keep]
             + np.linalg.solve(information[np.ix_(keep, keep)], information[np.ix_(keep, positions)])
@@ -179,12 +206,13 @@ def forward_stepwise(
     p_remove: float = 0.10,
     removal: str = "lr",
     max_steps: int = 100,
+    weights: np.ndarray | None = None,
 ) -> StepwiseResult:
     """Select variables from ``blocks`` as SPSS FSTEP does (see the module docstring)."""
     if removal not in REMOVAL_TESTS:
         raise ValueError(f"removal test must be one of {REMOVAL_TESTS}")
     y = np.asarray(y, dtype=float)
-    null = fit_logit(y, blocks, ())
+    null = fit_logit(y, blocks, (), weights)
     current = null
     steps: list[Step] = []
     entered_at: dict[str, int] = {}
@@ -201,17 +229,20 @@ def forward_stepwise(
         name, statistic, df, p_value = min(tests, key=lambda t: (t[3], -t[1], t[0]))
         if p_value >= p_enter:
             break
-        current = fit_logit(y, blocks, (*current.variables, name))
+        current = fit_logit(y, blocks, (*current.variables, name), weights)
         steps.append(Step(len(steps) + 1, "enter", name, statistic, df, p_value, "score"))
         entered_at[name] = len(steps)
         while len(current.variables) > 0:
             removals = [
-                (v, *removal_test(y, blocks, current, v, removal)) for v in current.variables
+                (v, *removal_test(y, blocks, current, v, removal, weights))
+                for v in current.variables
             ]
             variable, statistic, df, p_value = max(removals, key=lambda t: (t[3], t[0]))
             if p_value <= p_remove:
                 break
-            current = fit_logit(y, blocks, tuple(v for v in current.variables if v != variable))
+            current = fit_logit(
+                y, blocks, tuple(v for v in current.variables if v != variable), weights
+            )
             steps.append(Step(len(steps) + 1, "remove", variable, statistic, df, p_value, removal))
             entered_at.pop(variable, None)
         key = frozenset(current.variables)
