@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from public_protection.categories import OFFENCE_CATEGORIES
 from public_protection.demo.milp import IntegerProgram
 from public_protection.demo.targets import (
     AGENCY_CHANGE_PP,
@@ -424,19 +425,7 @@ def form_cases(programme: str, solved: dict, rng: np.random.Generator) -> list[P
     return cases
 
 
-OFFENCES = (
-    "Violence",
-    "Sexual",
-    "Robbery",
-    "Burglary",
-    "Theft",
-    "Fraud",
-    "Criminal damage",
-    "Drugs",
-    "Motoring",
-    "Public order",
-    "Other",
-)
+OFFENCES = OFFENCE_CATEGORIES
 OFFENCE_WEIGHTS = (0.30, 0.05, 0.05, 0.08, 0.14, 0.04, 0.05, 0.11, 0.07, 0.05, 0.06)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from public_protection.categories import AREAS
 from public_protection.layout import (
     OMI2_CASES,
     OMI2_JUDGEMENT_COLUMNS,
@@ -29,11 +30,7 @@ from public_protection.layout import (
 
 CRITICAL, WARNING = "critical", "warning"
 
-MATCHED_AREAS = [
-    "Cumbria", "Derbyshire", "Durham", "Gloucestershire", "Greater Manchester", "Kent",
-    "London", "North Yorkshire", "Northamptonshire", "South Yorkshire", "Staffordshire",
-    "West Mercia",
-]  # fmt: skip
+MATCHED_AREAS = list(AREAS)
 
 
 @dataclass(frozen=True)

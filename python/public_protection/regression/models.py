@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from public_protection.categories import AGE_GROUPS, AREAS, OFFENCE_CATEGORIES
 from public_protection.regression.stepwise import (
     Block,
     Fit,
@@ -34,38 +35,14 @@ QUESTIONS = tuple(range(1, 8))
 CANDIDATES: dict[str, list] = {
     "programme": ["OMI2", "Q&I"],
     "gender": ["Male", "Female"],
-    "age_group": ["18-20", "21-24", "25-29", "30-39", "40-49", "50+"],
+    "age_group": list(AGE_GROUPS),
     "ethnic_group": ["White", "Black, Asian & Minority Ethnic"],
     "supervision_type": ["Community sentence", "Post-custody"],
     "rosh_level": ["Low", "Medium", "High/Very high"],
     "mappa_eligible": [False, True],
-    "area": [
-        "London",
-        "Cumbria",
-        "Derbyshire",
-        "Durham",
-        "Gloucestershire",
-        "Greater Manchester",
-        "Kent",
-        "North Yorkshire",
-        "Northamptonshire",
-        "South Yorkshire",
-        "Staffordshire",
-        "West Mercia",
-    ],
-    "offence_category": [
-        "Violence",
-        "Sexual",
-        "Robbery",
-        "Burglary",
-        "Theft",
-        "Fraud",
-        "Criminal damage",
-        "Drugs",
-        "Motoring",
-        "Public order",
-        "Other",
-    ],
+    # London (the largest area) is the reference.
+    "area": ["London", *(a for a in AREAS if a != "London")],
+    "offence_category": list(OFFENCE_CATEGORIES),
     "domestic_abuse_perpetrator": [False, True],
     "iom_case": [False, True],
     "child_protection_case": [False, True],
