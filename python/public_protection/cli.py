@@ -236,6 +236,35 @@ def do_regress(settings: Settings, args: argparse.Namespace) -> None:
         )
 
 
+def do_publish(settings: Settings, args: argparse.Namespace) -> None:
+    from public_protection.publish import publish
+
+    if not settings.db.exists():
+        raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
+    target = settings.published
+    console.print(f"[bold]publish[/] {settings.db} -> {target}")
+    try:
+        report = publish(settings.db, target)
+    except (RuntimeError, duckdb_error()) as error:
+        raise StageFailed(str(error)) from None
+    console.print(
+        f"published {len(report.tables)} tables ({report.size_bytes / 1e6:.1f} MB): "
+        + ", ".join(report.tables)
+    )
+    from public_protection.dbt import run_dbt
+
+    # dbt's documentation site (one static page), beside the published file.
+    docs = target.parent / "dbt_docs"
+    generated = run_dbt(
+        ["docs", "generate", "--static", "--target-path", str(docs)],
+        settings.project_dir,
+        settings.db,
+    )
+    if not generated:
+        raise StageFailed("dbt docs generate failed (see dbt's output above)")
+    console.print(f"dbt docs: {docs / 'static_index.html'}")
+
+
 def duckdb_error():
     import duckdb
 
@@ -251,7 +280,7 @@ STAGES: dict[str, Stage] = {
         Stage("validate", "Great Expectations suites, results in dq", do_validate),
         Stage("regress", "forward stepwise logistic regressions", do_regress),
         Stage("report", "the bulletin regenerated", not_built(7, "report")),
-        Stage("publish", "the published DuckDB file", not_built(7, "publish")),
+        Stage("publish", "the published DuckDB file for BI tools", do_publish),
         Stage(
             "calibrate",
             "re-solve the demo case plan (maintainers)",
@@ -308,6 +337,12 @@ def build_parser() -> argparse.ArgumentParser:
         "else warehouse/public_protection.duckdb)",
     )
     common.add_argument(
+        "--published",
+        metavar="PATH",
+        help="published warehouse file (default: $PUBLIC_PROTECTION_PUBLISHED_DB, else "
+        "public_protection_published.duckdb beside the restricted warehouse)",
+    )
+    common.add_argument(
         "--landing",
         metavar="DIR",
         help="landing folder with omi2/ and qi/ (default: $PUBLIC_PROTECTION_LANDING, "
@@ -355,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = resolve_settings(args.db, args.landing)
+        settings = resolve_settings(args.db, args.landing, args.published)
     except FileNotFoundError as error:
         console.print(f"[red]error:[/] {error}")
         return EXIT_FAILED

@@ -15,6 +15,7 @@ DEFAULT_PUBLISHED_DB = Path("warehouse/public_protection_published.duckdb")
 DEFAULT_LANDING = Path("data/landing")
 
 ENV_DB = "PUBLIC_PROTECTION_DB"
+ENV_PUBLISHED_DB = "PUBLIC_PROTECTION_PUBLISHED_DB"
 ENV_LANDING = "PUBLIC_PROTECTION_LANDING"
 ENV_PROJECT_DIR = "PUBLIC_PROTECTION_PROJECT_DIR"
 
@@ -26,6 +27,7 @@ class Settings:
     db: Path
     landing: Path
     project_dir: Path
+    published: Path
 
 
 def find_project_dir(start: Path | None = None) -> Path:
@@ -48,7 +50,7 @@ def find_project_dir(start: Path | None = None) -> Path:
     )
 
 
-def resolve_settings(db: str | None, landing: str | None) -> Settings:
+def resolve_settings(db: str | None, landing: str | None, published: str | None = None) -> Settings:
     """Apply the precedence: command-line option, then environment, then default.
 
     Relative defaults are taken from the repository root so that the CLI and
@@ -63,8 +65,12 @@ def resolve_settings(db: str | None, landing: str | None) -> Settings:
             return Path(os.environ[env]).resolve()
         return (project_dir / default).resolve()
 
+    restricted = pick(db, ENV_DB, DEFAULT_DB)
     return Settings(
-        db=pick(db, ENV_DB, DEFAULT_DB),
+        db=restricted,
         landing=pick(landing, ENV_LANDING, DEFAULT_LANDING),
         project_dir=project_dir,
+        # Beside the restricted file unless told otherwise: the contract's default
+        # warehouse/public_protection_published.duckdb when --db is the default.
+        published=pick(published, ENV_PUBLISHED_DB, restricted.parent / DEFAULT_PUBLISHED_DB.name),
     )

@@ -41,7 +41,7 @@ def test_load_verb_names_the_bad_file_and_exits_non_zero(landing, db, capsys):
 
 @pytest.mark.parametrize(
     ("verb", "issue"),
-    [("report", 7), ("publish", 7)],
+    [("report", 7)],
 )
 def test_unbuilt_verbs_say_so_and_exit_non_zero(tmp_path, capsys, verb, issue):
     code = cli.main([verb, "--db", str(tmp_path / "w.duckdb")])

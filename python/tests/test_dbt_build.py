@@ -30,7 +30,7 @@ def test_run_on_an_empty_landing_writes_the_demo_then_runs_what_is_built(tmp_pat
     code = cli.main(["run", "--db", str(db), "--landing", str(landing)])
     err = capsys.readouterr().err
     assert code == cli.EXIT_NOT_BUILT
-    assert "not built yet: report, publish" in err
+    assert "not built yet: report" in err
     manifest = json.loads((landing / "manifest.json").read_text())
     with duckdb.connect(str(db), read_only=True) as con:
 
