@@ -112,6 +112,11 @@ def do_load(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def require_warehouse(settings: Settings) -> None:
+    if not settings.db.exists():
+        raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
+
+
 def demo_scale(landing: Path) -> int:
     """The --scale the demo extracts in ``landing`` were written with (1 otherwise).
 
@@ -130,8 +135,7 @@ def demo_scale(landing: Path) -> int:
 def do_build(settings: Settings, args: argparse.Namespace) -> None:
     from public_protection.dbt import run_dbt
 
-    if not settings.db.exists():
-        raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
+    require_warehouse(settings)
     console.print(f"[bold]build[/] dbt build against {settings.db}")
     dbt_vars: dict[str, object] = {"bulletin_scale": demo_scale(settings.landing)}
     if getattr(args, "skip_reconciliation", False):
@@ -155,8 +159,7 @@ def do_build(settings: Settings, args: argparse.Namespace) -> None:
 def do_validate(settings: Settings, args: argparse.Namespace) -> None:
     from public_protection.quality.validate import validate
 
-    if not settings.db.exists():
-        raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
+    require_warehouse(settings)
     console.print(f"[bold]validate[/] Great Expectations suites against {settings.db}")
     with console.status("validating"):
         try:
@@ -194,16 +197,17 @@ def do_validate(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def do_regress(settings: Settings, args: argparse.Namespace) -> None:
+    import duckdb
+
     from public_protection.regression.models import run_regressions, store
 
-    if not settings.db.exists():
-        raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
+    require_warehouse(settings)
     removal = getattr(args, "removal", "lr")
     console.print(f"[bold]regress[/] 21 forward stepwise models, removal by {removal}")
     with console.status("fitting"):
         try:
             results = run_regressions(settings.db, removal=removal)
-        except duckdb_error() as error:
+        except duckdb.Error as error:
             raise StageFailed(f"cannot read the marts ({error}); run build first") from None
         store(settings.db, results)
     models = results["regression_models"]
@@ -237,22 +241,22 @@ def do_regress(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def do_publish(settings: Settings, args: argparse.Namespace) -> None:
+    import duckdb
+
+    from public_protection.dbt import run_dbt
     from public_protection.publish import publish
 
-    if not settings.db.exists():
-        raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
+    require_warehouse(settings)
     target = settings.published
     console.print(f"[bold]publish[/] {settings.db} -> {target}")
     try:
         report = publish(settings.db, target)
-    except (RuntimeError, duckdb_error()) as error:
+    except (RuntimeError, duckdb.Error) as error:
         raise StageFailed(str(error)) from None
     console.print(
         f"published {len(report.tables)} tables ({report.size_bytes / 1e6:.1f} MB): "
         + ", ".join(report.tables)
     )
-    from public_protection.dbt import run_dbt
-
     # dbt's documentation site (one static page), beside the published file.
     docs = target.parent / "dbt_docs"
     generated = run_dbt(
@@ -263,12 +267,6 @@ def do_publish(settings: Settings, args: argparse.Namespace) -> None:
     if not generated:
         raise StageFailed("dbt docs generate failed (see dbt's output above)")
     console.print(f"dbt docs: {docs / 'static_index.html'}")
-
-
-def duckdb_error():
-    import duckdb
-
-    return duckdb.Error
 
 
 STAGES: dict[str, Stage] = {

@@ -493,10 +493,6 @@ def _flag(rng: np.random.Generator, p_yes: float, p_blank: float) -> bool | None
 # --- step 2: yes or no ----------------------------------------------------------------
 
 
-def _category_of(case: PlannedCase, variable: str) -> str | None:
-    return getattr(case, variable)
-
-
 def solve_answers(
     question: int,
     cases: list[PlannedCase],
@@ -526,7 +522,7 @@ def solve_answers(
         within(pool, cell.n, cell.pct, 1, f"{programme} all")
         for variable, categories in VARIABLES.items():
             for category in categories:
-                members = [i for i in pool if _category_of(cases[i], variable) == category]
+                members = [i for i in pool if getattr(cases[i], variable) == category]
                 cell = published.cell(programme, question, variable, category)
                 within(members, cell.n, cell.pct, 1, f"{programme} {variable}={category}")
 

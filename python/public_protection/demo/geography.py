@@ -83,7 +83,6 @@ INSPECTIONS: dict[str, tuple[str, int, int]] = {
     "QI-2018-03-LON": ("London", 2018, 3),
 }
 SUPERSEDED_INSPECTIONS = ("QI-2016-12-LON",)
-UNMATCHED_QI_AREAS = ("Gwent", "Suffolk")
 
 
 def sample_inspections(area: str) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from public_protection.categories import AREAS
+from public_protection.demo.targets import PROGRAMME_SIZE
 from public_protection.layout import (
     OMI2_CASES,
     OMI2_JUDGEMENT_COLUMNS,
@@ -362,7 +363,7 @@ def distribution_guard(bounds: dict, published: dict[tuple[str, int], tuple[int,
     ``published`` maps (programme, question) to the bulletin's (n, % yes).
     """
     programmes = {"OMI2": "omi2", "Q&I": "qi"}
-    cases = {"OMI2": 1815, "Q&I": 1034}
+    cases = PROGRAMME_SIZE  # the bulletin's programme sizes
     columns = []
     for programme, prefix in programmes.items():
         where = f"programme = '{programme}'"

@@ -26,6 +26,7 @@ from typing import Any
 
 import duckdb
 
+from public_protection.demo.targets import read_subgroup_cells
 from public_protection.quality.suites import (
     CRITICAL,
     Guard,
@@ -130,16 +131,13 @@ class ValidationReport:
         return [o for o in self.outcomes if not o.success and o.severity != CRITICAL]
 
 
-def _published_rates(project_dir: Path) -> dict[tuple[str, int], tuple[int, float]]:
-    rates = {}
-    path = project_dir / "seeds" / "published_subgroup_tables.csv"
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["variable"] == "all":
-                q = int(row["question_no"])
-                rates[("OMI2", q)] = (int(row["omi2_n"]), float(row["omi2_pct_yes"]))
-                rates[("Q&I", q)] = (int(row["qi_n"]), float(row["qi_pct_yes"]))
-    return rates
+def _published_rates() -> dict[tuple[str, int], tuple[int, float]]:
+    """The bulletin's all-cases (n, % yes) per programme and question."""
+    return {
+        (cell.programme, cell.question): (cell.n, cell.pct)
+        for cell in read_subgroup_cells()
+        if cell.variable == "all" and cell.programme != "All"
+    }
 
 
 def _seed_column(project_dir: Path, seed: str, column: str) -> list[str]:
@@ -160,7 +158,7 @@ def build_guards(project_dir: Path) -> list[Guard]:
         fct_case_judgement_guard(),
         subgroup_guard(),
         agency_change_guard(),
-        distribution_guard(bounds, _published_rates(project_dir)),
+        distribution_guard(bounds, _published_rates()),
     ]
 
 
