@@ -1,7 +1,6 @@
 """The ``public-protection`` command: parses arguments and calls the modules.
 
-Exit codes: 0 success; 1 a stage failed; 2 bad usage; 3 a stage that is not
-built yet was asked for (it says which issue owns it).
+Exit codes: 0 success; 1 a stage failed; 2 bad usage.
 """
 
 from __future__ import annotations
@@ -17,9 +16,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from public_protection.report.disclosure import DEFAULT_MINIMUM_N
 from public_protection.settings import Settings, resolve_settings
 
-EXIT_OK, EXIT_FAILED, EXIT_NOT_BUILT = 0, 1, 3
+EXIT_OK, EXIT_FAILED = 0, 1
 
 console = Console(stderr=True, highlight=False)
 
@@ -28,23 +28,12 @@ class StageFailed(Exception):
     """A stage ran and failed; the message says why."""
 
 
-class NotBuiltYet(Exception):
-    """A stage whose issue has not landed yet."""
-
-
 @dataclass(frozen=True)
 class Stage:
     name: str
     help: str
     run: Callable[[Settings, argparse.Namespace], None]
     in_run: bool = True  # part of `run`
-
-
-def not_built(issue: int, what: str) -> Callable[[Settings, argparse.Namespace], None]:
-    def stage(settings: Settings, args: argparse.Namespace) -> None:
-        raise NotBuiltYet(f"{what} is not built yet (issue #{issue}); nothing was done")
-
-    return stage
 
 
 def do_demo_data(settings: Settings, args: argparse.Namespace) -> None:
@@ -240,6 +229,29 @@ def do_regress(settings: Settings, args: argparse.Namespace) -> None:
         )
 
 
+def do_report(settings: Settings, args: argparse.Namespace) -> None:
+    from public_protection.report.build import write_report
+    from public_protection.report.data import ReportInputMissing
+
+    minimum_n = args.min_n
+    if minimum_n < 0:
+        raise StageFailed(f"--min-n must be 0 or more, not {minimum_n}")
+    require_warehouse(settings)
+    console.print(f"[bold]report[/] {settings.db} -> {settings.report_dir}")
+    try:
+        result = write_report(settings.db, settings.report_dir, minimum_n)
+    except ReportInputMissing as missing:
+        raise StageFailed(str(missing)) from None
+    matched, published = result.reconciled
+    console.print(
+        f"disclosure control: n < {result.minimum_n} hidden in {result.primary_suppressed} "
+        f"cell(s), {result.secondary_suppressed} more to protect them; "
+        f"reconciliation {matched} of {published} published figures match"
+    )
+    console.print(f"report: {result.html}")
+    console.print(f"tables: {result.workbook}; {len(result.csvs)} CSVs in {result.csv_folder}")
+
+
 def do_publish(settings: Settings, args: argparse.Namespace) -> None:
     import duckdb
 
@@ -277,7 +289,7 @@ STAGES: dict[str, Stage] = {
         Stage("build", "dbt build: staging, marts, reporting, tests", do_build),
         Stage("validate", "Great Expectations suites, results in dq", do_validate),
         Stage("regress", "forward stepwise logistic regressions", do_regress),
-        Stage("report", "the bulletin regenerated", not_built(7, "report")),
+        Stage("report", "the bulletin regenerated: HTML, Excel and CSV", do_report),
         Stage("publish", "the published DuckDB file for BI tools", do_publish),
         Stage(
             "calibrate",
@@ -297,13 +309,7 @@ def landing_is_empty(settings: Settings) -> bool:
 
 
 def do_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Every stage in order; stop at the first failure.
-
-    A stage that is not built yet is reported and skipped (it has nothing to
-    do), and ``run`` then ends with exit code 3 so nobody mistakes a partial
-    pipeline for a complete one.
-    """
-    missing: list[str] = []
+    """Every stage in order; stop at the first failure."""
     for name, stage in STAGES.items():
         if not stage.in_run:
             continue
@@ -312,16 +318,10 @@ def do_run(settings: Settings, args: argparse.Namespace) -> int:
             continue
         try:
             stage.run(settings, args)
-        except NotBuiltYet as gap:
-            console.print(f"[yellow]{name}:[/] {gap}")
-            missing.append(name)
         except StageFailed as failure:
             console.print(f"[red bold]{name} failed:[/] {failure}")
             console.print("[red]run stopped; later stages did not run[/]")
             return EXIT_FAILED
-    if missing:
-        console.print(f"[yellow bold]run incomplete:[/] not built yet: {', '.join(missing)}")
-        return EXIT_NOT_BUILT
     console.print("[green bold]run complete[/]")
     return EXIT_OK
 
@@ -341,6 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
         "public_protection_published.duckdb beside the restricted warehouse)",
     )
     common.add_argument(
+        "--report-dir",
+        metavar="DIR",
+        help="report output folder (default: $PUBLIC_PROTECTION_REPORT_DIR, else report/ "
+        "beside the restricted warehouse)",
+    )
+    common.add_argument(
         "--landing",
         metavar="DIR",
         help="landing folder with omi2/ and qi/ (default: $PUBLIC_PROTECTION_LANDING, "
@@ -353,11 +359,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo = argparse.ArgumentParser(add_help=False)
     demo.add_argument("--seed", type=int, default=0, help="demo data seed (default 0)")
     demo.add_argument("--scale", type=int, default=1, help="multiply the demo sample (default 1)")
+    disclosure = argparse.ArgumentParser(add_help=False)
+    disclosure.add_argument(
+        "--min-n",
+        type=int,
+        default=DEFAULT_MINIMUM_N,
+        metavar="N",
+        help=f"report: suppress cells with n below N (default {DEFAULT_MINIMUM_N})",
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for stage in STAGES.values():
         parents = [common]
         if stage.name == "demo-data":
             parents.append(demo)
+        if stage.name == "report":
+            parents.append(disclosure)
         sub = verbs.add_parser(stage.name, parents=parents, help=stage.help)
         if stage.name == "build":
             sub.add_argument(
@@ -379,7 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--seed", type=int, default=CALIBRATION_SEED)
     verbs.add_parser(
         "run",
-        parents=[common, demo],
+        parents=[common, demo, disclosure],
         help="every stage in order (demo data first if the landing folder is empty)",
     )
     return parser
@@ -388,7 +404,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = resolve_settings(args.db, args.landing, args.published)
+        settings = resolve_settings(args.db, args.landing, args.published, args.report_dir)
     except FileNotFoundError as error:
         console.print(f"[red]error:[/] {error}")
         return EXIT_FAILED
@@ -396,9 +412,6 @@ def main(argv: list[str] | None = None) -> int:
         return do_run(settings, args)
     try:
         STAGES[args.verb].run(settings, args)
-    except NotBuiltYet as gap:
-        console.print(f"[yellow]{args.verb}:[/] {gap}")
-        return EXIT_NOT_BUILT
     except StageFailed as failure:
         console.print(f"[red bold]{args.verb} failed:[/] {failure}")
         return EXIT_FAILED

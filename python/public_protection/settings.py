@@ -13,10 +13,12 @@ from pathlib import Path
 DEFAULT_DB = Path("warehouse/public_protection.duckdb")
 DEFAULT_PUBLISHED_DB = Path("warehouse/public_protection_published.duckdb")
 DEFAULT_LANDING = Path("data/landing")
+DEFAULT_REPORT_DIR = Path("warehouse/report")
 
 ENV_DB = "PUBLIC_PROTECTION_DB"
 ENV_PUBLISHED_DB = "PUBLIC_PROTECTION_PUBLISHED_DB"
 ENV_LANDING = "PUBLIC_PROTECTION_LANDING"
+ENV_REPORT_DIR = "PUBLIC_PROTECTION_REPORT_DIR"
 ENV_PROJECT_DIR = "PUBLIC_PROTECTION_PROJECT_DIR"
 
 
@@ -28,6 +30,7 @@ class Settings:
     landing: Path
     project_dir: Path
     published: Path
+    report_dir: Path
 
 
 def find_project_dir(start: Path | None = None) -> Path:
@@ -50,7 +53,12 @@ def find_project_dir(start: Path | None = None) -> Path:
     )
 
 
-def resolve_settings(db: str | None, landing: str | None, published: str | None = None) -> Settings:
+def resolve_settings(
+    db: str | None,
+    landing: str | None,
+    published: str | None = None,
+    report_dir: str | None = None,
+) -> Settings:
     """Apply the precedence: command-line option, then environment, then default.
 
     Relative defaults are taken from the repository root so that the CLI and
@@ -73,4 +81,6 @@ def resolve_settings(db: str | None, landing: str | None, published: str | None 
         # Beside the restricted file unless told otherwise: the contract's default
         # warehouse/public_protection_published.duckdb when --db is the default.
         published=pick(published, ENV_PUBLISHED_DB, restricted.parent / DEFAULT_PUBLISHED_DB.name),
+        # Likewise warehouse/report/ beside the restricted file by default.
+        report_dir=pick(report_dir, ENV_REPORT_DIR, restricted.parent / DEFAULT_REPORT_DIR.name),
     )

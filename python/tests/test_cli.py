@@ -1,12 +1,11 @@
-"""The CLI: options and environment, exit codes, and stages that are not built yet."""
+"""The CLI: options and environment, exit codes."""
 
 from __future__ import annotations
 
 import duckdb
-import pytest
 
 from public_protection import cli
-from public_protection.settings import ENV_DB, ENV_LANDING, resolve_settings
+from public_protection.settings import ENV_DB, ENV_LANDING, ENV_REPORT_DIR, resolve_settings
 
 
 def test_option_beats_environment_beats_default(tmp_path, monkeypatch):
@@ -39,14 +38,28 @@ def test_load_verb_names_the_bad_file_and_exits_non_zero(landing, db, capsys):
     assert "missing required column(s)" in err
 
 
-@pytest.mark.parametrize(
-    ("verb", "issue"),
-    [("report", 7)],
-)
-def test_unbuilt_verbs_say_so_and_exit_non_zero(tmp_path, capsys, verb, issue):
-    code = cli.main([verb, "--db", str(tmp_path / "w.duckdb")])
-    assert code == cli.EXIT_NOT_BUILT
-    assert f"not built yet (issue #{issue})" in capsys.readouterr().err
+def test_report_dir_option_beats_environment_beats_default(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_REPORT_DIR, str(tmp_path / "env_report"))
+    assert resolve_settings(None, None).report_dir == tmp_path / "env_report"
+    chosen = resolve_settings(None, None, None, str(tmp_path / "opt_report"))
+    assert chosen.report_dir == tmp_path / "opt_report"
+    monkeypatch.delenv(ENV_REPORT_DIR)
+    beside = resolve_settings(str(tmp_path / "w" / "x.duckdb"), None)
+    assert beside.report_dir == tmp_path / "w" / "report"
+
+
+def test_report_refuses_a_negative_minimum_n_before_touching_anything(tmp_path, capsys):
+    code = cli.main(["report", "--db", str(tmp_path / "w.duckdb"), "--min-n", "-1"])
+    assert code == cli.EXIT_FAILED
+    assert "--min-n must be 0 or more" in capsys.readouterr().err
+    assert not (tmp_path / "report").exists()
+
+
+def test_report_without_a_warehouse_says_which_command_to_run(tmp_path, capsys):
+    code = cli.main(["report", "--db", str(tmp_path / "w.duckdb")])
+    assert code == cli.EXIT_FAILED
+    err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
+    assert "run `public-protection load` first" in err
     assert not (tmp_path / "w.duckdb").exists()
 
 

@@ -24,13 +24,16 @@ def test_build_passes_on_landed_extracts_and_fails_on_a_broken_raw_table(landing
     assert cli.main(build) == cli.EXIT_FAILED
 
 
-def test_run_on_an_empty_landing_writes_the_demo_then_runs_what_is_built(tmp_path, capsys):
+def test_run_on_an_empty_landing_writes_the_demo_then_every_stage(tmp_path, capsys):
     db = tmp_path / "fresh.duckdb"
     landing = tmp_path / "empty"
     code = cli.main(["run", "--db", str(db), "--landing", str(landing)])
     err = capsys.readouterr().err
-    assert code == cli.EXIT_NOT_BUILT
-    assert "not built yet: report" in err
+    assert code == cli.EXIT_OK
+    assert "run complete" in err
+    # It ends with the report and the published file, beside the warehouse.
+    assert (tmp_path / "report" / "public_protection_report.html").is_file()
+    assert (tmp_path / "public_protection_published.duckdb").is_file()
     manifest = json.loads((landing / "manifest.json").read_text())
     with duckdb.connect(str(db), read_only=True) as con:
 

@@ -221,3 +221,18 @@ def test_the_committed_case_plan_meets_every_constraint():
 @pytest.mark.parametrize("name", ["published_subgroup_tables.csv", "published_area_sample.csv"])
 def test_the_seed_copies_of_the_published_tables_are_unchanged(name):
     assert (SEEDS / name).read_bytes() == (BULLETIN / name).read_bytes()
+
+
+def test_rewriting_the_demo_replaces_extracts_but_keeps_hidden_files(tmp_path):
+    landing = tmp_path / "landing"
+    for folder in ("omi2", "qi"):
+        (landing / folder).mkdir(parents=True)
+        (landing / folder / ".gitkeep").write_text("")
+    (landing / "omi2" / "old_extract.csv").write_text("stale")
+    write_demo(landing, seed=0)
+    assert (landing / "omi2" / ".gitkeep").exists() and (landing / "qi" / ".gitkeep").exists()
+    assert not (landing / "omi2" / "old_extract.csv").exists()
+    assert sorted(p.name for p in (landing / "omi2").glob("*.csv")) == [
+        "omi2_extract_2009-2010.csv",
+        "omi2_extract_2011-2012.csv",
+    ]

@@ -21,8 +21,16 @@ def write_demo(landing: Path, seed: int = 0, scale: int = 1) -> Manifest:
         )
     for folder in ("omi2", "qi"):
         target = landing / folder
-        if target.exists():
-            shutil.rmtree(target)
+        if not target.exists():
+            continue
+        # Hidden files stay: a checkout keeps the folders with a tracked .gitkeep.
+        for entry in target.iterdir():
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
     return render(plan, landing, seed=seed, scale=scale)
 
 

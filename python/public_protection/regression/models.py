@@ -49,7 +49,8 @@ CANDIDATES: dict[str, list] = {
 }
 
 
-def _label(level) -> str:
+def level_label(level) -> str:
+    """A candidate level as the tables print it (booleans as Yes/No)."""
     if isinstance(level, bool | np.bool_):
         return "Yes" if level else "No"
     return str(level)
@@ -143,7 +144,7 @@ def fit_question(frame: pd.DataFrame, question: int, sample: str, removal: str) 
     blocks: dict[str, Block] = {}
     dropped_candidates = []
     for name, levels in CANDIDATES.items():
-        block = categorical_block(name, grouped[name].tolist(), levels, label=_label)
+        block = categorical_block(name, grouped[name].tolist(), levels, label=level_label)
         if block is None:
             dropped_candidates.append(name)
         else:

@@ -1,0 +1,1 @@
+"""The bulletin regenerated: an HTML report, an Excel workbook and CSVs (``build``)."""

@@ -1,0 +1,86 @@
+"""The bulletin regenerated: an HTML report, an Excel workbook and CSVs.
+
+``write_report`` reads the warehouse read-only, lays out Table 1, Tables 2-8
+and Figure 1 with disclosure control, writes the regression findings as
+sentences, and replaces the output folder in one step.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from public_protection.report.data import read_report_data
+from public_protection.report.disclosure import DEFAULT_MINIMUM_N
+from public_protection.report.exports import export_sheets, write_csvs, write_workbook
+from public_protection.report.findings import question_findings
+from public_protection.report.html import ReportContext, render_html
+from public_protection.report.tables import build_layout
+
+HTML_NAME = "public_protection_report.html"
+WORKBOOK_NAME = "public_protection_tables.xlsx"
+CSV_FOLDER = "csv"
+
+
+@dataclass
+class ReportResult:
+    folder: Path
+    html: Path
+    workbook: Path
+    csv_folder: Path
+    csvs: list[Path]
+    minimum_n: int
+    primary_suppressed: int
+    secondary_suppressed: int
+    reconciled: tuple[int, int]  # (matching, published)
+
+
+def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> ReportResult:
+    """Write the report into ``folder`` (replaced whole: no stale file survives)."""
+    data = read_report_data(db)
+    layout = build_layout(data, minimum_n)
+    findings = {
+        table.question_id: question_findings(data, table.question_id)
+        for table in layout.subgroup_tables
+    }
+    method = str(data.models["method"].iloc[0]) if len(data.models) else "not run"
+    html = render_html(data, layout, findings, ReportContext(db.name, method))
+    sheets = export_sheets(data, layout, findings)
+    notes = [
+        f"Built from {db.name}. Cells with n below {minimum_n} are shown as [c] "
+        f"({layout.suppression.count('primary')} below the minimum, "
+        f"{layout.suppression.count('secondary')} more so they cannot be recovered "
+        "from totals). Percentages to one decimal place; the warehouse keeps every figure.",
+    ]
+
+    folder = folder.resolve()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        staging.mkdir()
+        (staging / HTML_NAME).write_text(html, encoding="utf-8")
+        write_workbook(sheets, staging / WORKBOOK_NAME, notes)
+        write_csvs(sheets, staging / CSV_FOLDER)
+        # Swap the finished folder in; the old one is removed only afterwards.
+        retired = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+        if folder.exists():
+            folder.rename(retired)
+        staging.rename(folder)
+        shutil.rmtree(retired, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    matched = int(data.reconciliation["is_match"].sum())
+    return ReportResult(
+        folder=folder,
+        html=folder / HTML_NAME,
+        workbook=folder / WORKBOOK_NAME,
+        csv_folder=folder / CSV_FOLDER,
+        csvs=sorted((folder / CSV_FOLDER).glob("*.csv")),
+        minimum_n=minimum_n,
+        primary_suppressed=layout.suppression.count("primary"),
+        secondary_suppressed=layout.suppression.count("secondary"),
+        reconciled=(matched, len(data.reconciliation)),
+    )

@@ -1,0 +1,247 @@
+"""The report's tables as an Excel workbook and CSV files, for analysts to paste on.
+
+Both carry exactly what the HTML shows (suppressed cells as ``[c]``), one sheet /
+file per table, percentages to one decimal place as printed. The workbook is
+written with openpyxl and then re-zipped with fixed timestamps so that the same
+warehouse gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from public_protection.report.data import ReportData
+from public_protection.report.disclosure import SUPPRESSED
+from public_protection.report.findings import QuestionFindings
+from public_protection.report.tables import (
+    FIGURE_TITLE,
+    PROGRAMMES,
+    TABLE_TITLES,
+    Cell,
+    Layout,
+)
+
+FIXED_ZIP_TIME = (2018, 1, 1, 0, 0, 0)
+FIXED_DOC_TIME = "2018-01-01T00:00:00Z"
+
+Sheet = tuple[str, str, list[str], list[list]]  # (file stem, title, header, rows)
+
+
+def _n(cell: Cell) -> int | str:
+    return SUPPRESSED if cell.suppressed else cell.n
+
+
+def _one_dp(cell: Cell, value: float | None) -> float | str | None:
+    if cell.suppressed:
+        return SUPPRESSED
+    return None if value is None else round(value, 1)
+
+
+def export_sheets(
+    data: ReportData, layout: Layout, findings: dict[int, QuestionFindings]
+) -> list[Sheet]:
+    """Every table of the report as (file stem, title, header, rows)."""
+    sheets: list[Sheet] = [
+        (
+            "table_1",
+            f"Table 1: {TABLE_TITLES[1]}",
+            ["Area", "OMI2", "Q&I", "Total"],
+            [
+                [row.area, *(_n(row.cells[c]) for c in ("OMI2", "Q&I", "Total"))]
+                for row in layout.areas
+            ],
+        )
+    ]
+    header = ["Variable", "Category"]
+    for programme in PROGRAMMES:
+        label = "All cases" if programme == "All" else programme
+        header += [f"{label} n", f"{label} % yes", f"{label} 95% CI low", f"{label} 95% CI high"]
+    for table in layout.subgroup_tables:
+        rows = []
+        for row in table.rows:
+            values: list = [row.variable_label, row.category]
+            for programme in PROGRAMMES:
+                cell = row.cells.get(programme) or Cell(None)
+                values += [
+                    _n(cell),
+                    _one_dp(cell, cell.pct_yes),
+                    _one_dp(cell, cell.ci_low),
+                    _one_dp(cell, cell.ci_high),
+                ]
+            rows.append(values)
+        sheets.append(
+            (f"table_{table.table_no}", f"Table {table.table_no}: {table.title}", header, rows)
+        )
+    sheets.append(
+        (
+            "figure_1",
+            f"Figure 1: {FIGURE_TITLE}",
+            [
+                "Question",
+                "Agency",
+                "OMI2 n",
+                "OMI2 % yes",
+                "Q&I n",
+                "Q&I % yes",
+                "Change (percentage points)",
+                "p-value",
+                "Significant at 5%",
+            ],
+            [
+                [
+                    f"Q{c.question_id} {c.short_name}",
+                    c.agency,
+                    _n(c.omi2),
+                    _one_dp(c.omi2, c.omi2.pct_yes),
+                    _n(c.qi),
+                    _one_dp(c.qi, c.qi.pct_yes),
+                    SUPPRESSED if c.suppressed else round(c.change_pp, 1),
+                    SUPPRESSED if c.suppressed else float(f"{c.p_value:.4g}"),
+                    SUPPRESSED if c.suppressed else ("Yes" if c.is_significant else "No"),
+                ]
+                for c in layout.agency
+            ],
+        )
+    )
+    sheets.append(
+        (
+            "regression_findings",
+            "Regression findings by question",
+            ["Question", "Finding"],
+            [
+                [f"Q{question}", sentence]
+                for question, found in sorted(findings.items())
+                for sentence in [*found.sentences, *found.against_bulletin]
+            ],
+        )
+    )
+    sheets.append(
+        (
+            "sample_flow",
+            "Sample flow: from rows received to the comparison sample",
+            ["Flow", "Step", "Rows"],
+            [[r.flow, r.step, int(r.row_count)] for r in data.flow.itertuples()],
+        )
+    )
+    checks = data.checks.assign(success=data.checks["success"].astype(bool))
+    sheets.append(
+        (
+            "data_quality",
+            "Data quality: dbt tests and Great Expectations, latest run",
+            ["Checked by", "Severity", "Check", "Passed", "Detail"],
+            [
+                [
+                    r.checked_by,
+                    r.severity,
+                    r.check_name,
+                    "Yes" if r.success else "No",
+                    None if pd.isna(r.detail) else str(r.detail),
+                ]
+                for r in checks.itertuples()
+            ],
+        )
+    )
+    sheets.append(
+        (
+            "reconciliation",
+            "Reconciliation with the published bulletin",
+            ["Check", "Published in", "Figure", "Published", "Warehouse", "Decimals", "Match"],
+            [
+                [
+                    r.check_id,
+                    r.published_in,
+                    r.description,
+                    float(r.published_value),
+                    # Six places: enough to see why a figure rounds as it does.
+                    None if pd.isna(r.warehouse_value) else round(float(r.warehouse_value), 6),
+                    int(r.decimals),
+                    "Yes" if r.is_match else "No",
+                ]
+                for r in data.reconciliation.itertuples()
+            ],
+        )
+    )
+    return sheets
+
+
+def write_csvs(sheets: list[Sheet], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for stem, _title, header, rows in sheets:
+        path = folder / f"{stem}.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+        written.append(path)
+    return written
+
+
+def _sheet_name(stem: str) -> str:
+    return stem.replace("_", " ").capitalize()[:31]
+
+
+def write_workbook(sheets: list[Sheet], path: Path, notes: Sequence[str]) -> Path:
+    workbook = Workbook()
+    contents = workbook.active
+    contents.title = "Contents"
+    contents.append(["The quality of public protection work: OMI2 and Q&I compared"])
+    contents["A1"].font = Font(bold=True, size=14)
+    for note in notes:
+        contents.append([note])
+    contents.append([])
+    contents.append(["Sheet", "Table"])
+    contents.cell(contents.max_row, 1).font = Font(bold=True)
+    contents.cell(contents.max_row, 2).font = Font(bold=True)
+    for stem, title, header, rows in sheets:
+        contents.append([_sheet_name(stem), title])
+        sheet = workbook.create_sheet(_sheet_name(stem))
+        sheet.append([title])
+        sheet["A1"].font = Font(bold=True)
+        sheet.append(header)
+        for column in range(1, len(header) + 1):
+            cell = sheet.cell(2, column)
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in rows:
+            sheet.append(row)
+        sheet.freeze_panes = "A3"
+        for column, name in enumerate(header, start=1):
+            widest = max([len(str(name)), *(len(str(r[column - 1] or "")) for r in rows[:200])])
+            sheet.column_dimensions[get_column_letter(column)].width = min(max(widest + 2, 8), 60)
+    contents.column_dimensions["A"].width = 22
+    contents.column_dimensions["B"].width = 90
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_reproducible_zip(buffer.getvalue()))
+    return path
+
+
+def _reproducible_zip(content: bytes) -> bytes:
+    """Same entries, fixed timestamps (zip and document properties)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            payload = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                payload = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + FIXED_DOC_TIME.encode() + rb"\g<2>",
+                    payload,
+                )
+            entry = zipfile.ZipInfo(info.filename, FIXED_ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, payload)
+    return output.getvalue()

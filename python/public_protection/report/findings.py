@@ -1,0 +1,153 @@
+"""The regression findings as plain sentences, generated from ``analysis``.
+
+Every sentence is built from the stored models, terms and the comparison with
+the bulletin's statements; nothing is typed in by hand, so a rerun on new
+extracts says what those extracts show.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from public_protection.regression.models import CANDIDATES, level_label
+from public_protection.report.data import ReportData
+from public_protection.report.tables import VARIABLE_LABELS
+
+SAMPLE_PHRASES = {
+    "All": "all cases",
+    "CRC": "cases now allocated to CRCs",
+    "NPS": "cases now allocated to the NPS",
+}
+
+
+@dataclass(frozen=True)
+class QuestionFindings:
+    question_id: int
+    sentences: list[str]  # one paragraph per sample (All, CRC, NPS)
+    against_bulletin: list[str]  # one line per bulletin statement about this question
+
+
+def format_p(p: float | None) -> str:
+    if p is None or pd.isna(p):
+        return "p not available"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _label(variable: str) -> str:
+    return VARIABLE_LABELS.get(variable, variable.replace("_", " "))
+
+
+# A stored separation warning: "rosh_level=High/Very high: all 2 case(s) yes".
+SEPARATION = re.compile(
+    r"(?P<variable>\w+)=(?P<level>[^:;]+): all \d+ case\(s\) (?P<answer>yes|no)"
+)
+# Beyond these the estimate is an artefact of (quasi-)separation, not a finding.
+MAX_ABS_COEFFICIENT = 10.0
+
+
+def _separated(model) -> set[tuple[str, str]]:
+    text = model.separation_warnings if isinstance(model.separation_warnings, str) else ""
+    return {(m["variable"], m["level"].strip()) for m in SEPARATION.finditer(text)}
+
+
+def _is_estimable(row, separated: set[tuple[str, str]]) -> bool:
+    return (
+        (row.variable, str(row.level)) not in separated
+        and not pd.isna(row.odds_ratio)
+        and abs(row.coefficient) <= MAX_ABS_COEFFICIENT
+        and row.ci_low > 0
+    )
+
+
+def _level_order(variable: str) -> list[str]:
+    """Levels in the order the regressions list them (the bulletin's table order)."""
+    return [level_label(level) for level in CANDIDATES.get(variable, [])]
+
+
+def _odds(row) -> str:
+    return f"odds ratio {row.odds_ratio:.2f}, 95% CI {row.ci_low:.2f} to {row.ci_high:.2f}"
+
+
+def _programme_sentence(model, terms: pd.DataFrame) -> str:
+    stepwise = terms[(terms["model_kind"] == "stepwise") & (terms["variable"] == "programme")]
+    if bool(model.programme_selected) and len(stepwise):
+        term = stepwise.iloc[0]
+        direction = "lower" if term.odds_ratio < 1 else "higher"
+        return (
+            f"Inspection programme was selected (step {int(term.step_entered)}): Q&I cases "
+            f"had {direction} odds of a positive judgement than OMI2 cases ({_odds(term)}; "
+            f"{format_p(model.programme_p_value)})."
+        )
+    return (
+        "Inspection programme was not selected: once the selected variables are "
+        "accounted for, the difference between OMI2 and Q&I is not significant "
+        f"({format_p(model.programme_p_value)} when programme is added to the final model)."
+    )
+
+
+def _other_variables(model, terms: pd.DataFrame) -> list[str]:
+    chosen = [v.strip() for v in (model.variables_selected or "").split(",") if v.strip()]
+    separated = _separated(model)
+    sentences = []
+    stepwise = terms[terms["model_kind"] == "stepwise"]
+    for variable in chosen:
+        if variable == "programme":
+            continue
+        levels = stepwise[stepwise["variable"] == variable]
+        if levels.empty:
+            continue
+        reference = levels.iloc[0].reference_level
+        order = [str(level) for level in _level_order(variable)]
+        levels = levels.assign(
+            _order=[order.index(str(v)) if str(v) in order else len(order) for v in levels["level"]]
+        ).sort_values(["_order", "level"])
+        parts = [
+            f"{row.level} ({_odds(row)})"
+            if _is_estimable(row, separated)
+            else f"{row.level} (not estimable: separation)"
+            for row in levels.itertuples()
+        ]
+        sentences.append(f"{_label(variable)} (against {reference}): " + "; ".join(parts) + ".")
+    return sentences
+
+
+def question_findings(data: ReportData, question_id: int) -> QuestionFindings:
+    models = data.models[data.models["question_id"] == question_id]
+    paragraphs: list[str] = []
+    for model in models.itertuples():
+        terms = data.terms[data.terms["model_id"] == model.model_id]
+        chosen = [v.strip() for v in (model.variables_selected or "").split(",") if v.strip()]
+        opening = (
+            f"For {SAMPLE_PHRASES.get(model.sample, model.sample)} (n = {model.n:,} with "
+            f"{model.events:,} positive judgements; {model.n_dropped_listwise:,} cases "
+            "with a missing value left out), forward stepwise selection "
+        )
+        if chosen:
+            opening += "chose, in order: " + ", ".join(_label(v) for v in chosen) + "."
+        else:
+            opening += "chose no variable."
+        sentences = [opening, _programme_sentence(model, terms), *_other_variables(model, terms)]
+        separated = sorted(_separated(model))
+        if separated:
+            # Named without their counts: the groups are small (disclosure control).
+            groups = "; ".join(f"{_label(v)} {level}" for v, level in separated)
+            sentences.append(
+                f"Every case in some groups had the same judgement ({groups}), so their "
+                "odds ratios cannot be estimated."
+            )
+        paragraphs.append(" ".join(sentences))
+
+    statements = data.vs_bulletin[data.vs_bulletin["question_id"] == question_id]
+    against: list[str] = []
+    for row in statements.itertuples():
+        said = "significant" if row.bulletin_significant else "not significant"
+        found = "selected" if row.warehouse_selected else "not selected"
+        verdict = "agrees" if row.agrees else "differs"
+        against.append(
+            f"The bulletin ({row.source_lines}) reports {_label(row.variable)} as {said} for "
+            f"{SAMPLE_PHRASES.get(row.sample, row.sample)}; here it is {found}: {verdict}."
+        )
+    return QuestionFindings(question_id, paragraphs, against)

@@ -1,0 +1,149 @@
+"""Render the report as one self-contained HTML page (jinja2 template + inline SVG)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+from markupsafe import Markup, escape
+
+from public_protection.report.chart import figure_1_svg
+from public_protection.report.data import ReportData
+from public_protection.report.disclosure import SUPPRESSED
+from public_protection.report.findings import QuestionFindings, format_p
+from public_protection.report.tables import FIGURE_TITLE, PROGRAMMES, TABLE_TITLES, Cell, Layout
+
+PROGRAMME_LABELS = {"All": "All cases", "OMI2": "OMI2 cases", "Q&I": "Q&I cases"}
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    warehouse_name: str
+    method: str
+
+
+def _suppressed_td(cell: Cell) -> str:
+    return f'<td class="num suppressed" title="{cell.suppressed} suppression">{SUPPRESSED}</td>'
+
+
+def count_td(cell: Cell | None) -> Markup:
+    if cell is None:
+        return Markup('<td class="num"></td>')
+    if cell.suppressed:
+        return Markup(_suppressed_td(cell))
+    return Markup(f'<td class="num">{cell.n:,}</td>')
+
+
+def pct_td(cell: Cell | None) -> Markup:
+    if cell is None:
+        return Markup('<td class="num"></td>')
+    if cell.suppressed:
+        return Markup(_suppressed_td(cell))
+    if cell.pct_yes is None:
+        return Markup('<td class="num">&ndash;</td>')
+    return Markup(f'<td class="num">{cell.pct_yes:.1f}%</td>')
+
+
+def judgement_tds(cell: Cell | None) -> Markup:
+    """n, % yes and the interval: three cells, all [c] when suppressed."""
+    if cell is None:
+        return Markup('<td class="num"></td>' * 3)
+    if cell.suppressed:
+        return Markup(_suppressed_td(cell) * 3)
+    interval = (
+        "&ndash;"
+        if cell.ci_low is None or cell.ci_high is None
+        else f"{cell.ci_low:.1f}&ndash;{cell.ci_high:.1f}"
+    )
+    return count_td(cell) + pct_td(cell) + Markup(f'<td class="num ci">{interval}</td>')
+
+
+def format_n(cell: Cell) -> str:
+    return SUPPRESSED if cell.suppressed or cell.n is None else f"{cell.n:,}"
+
+
+def dq_summary(checks: pd.DataFrame) -> dict:
+    rows = []
+    for (checked_by, severity), group in checks.groupby(["checked_by", "severity"], sort=True):
+        passed = int(group["success"].sum())
+        rows.append(
+            {
+                "checked_by": checked_by,
+                "severity": severity,
+                "checks": len(group),
+                "passed": passed,
+                "failed": len(group) - passed,
+            }
+        )
+    failures = checks[~checks["success"].astype(bool)]
+    return {
+        "rows": rows,
+        "total": len(checks),
+        "failed_critical": int((failures["severity"] == "critical").sum()),
+        "failed_warning": int((failures["severity"] != "critical").sum()),
+        "failures": [
+            {
+                "severity": r.severity,
+                "check_name": r.check_name,
+                "detail": None if pd.isna(r.detail) else r.detail,
+            }
+            for r in failures.itertuples()
+        ],
+        "checked_at": (
+            str(pd.Timestamp(checks["checked_at"].max()).floor("s")) if len(checks) else "never"
+        ),
+    }
+
+
+def reconciliation_summary(reconciliation: pd.DataFrame) -> dict:
+    rows = [
+        {"published_in": name, "figures": len(group), "matched": int(group["is_match"].sum())}
+        for name, group in reconciliation.groupby("published_in", sort=True)
+    ]
+    mismatches = reconciliation[~reconciliation["is_match"].astype(bool)]
+    return {
+        "rows": rows,
+        "total": len(reconciliation),
+        "matched": int(reconciliation["is_match"].sum()),
+        "mismatches": mismatches.to_dict("records"),
+    }
+
+
+def render_html(
+    data: ReportData,
+    layout: Layout,
+    findings: dict[int, QuestionFindings],
+    context: ReportContext,
+) -> str:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    template = environment.get_template("report.html.j2")
+    flows = [
+        (flow, group.sort_values(["step_order", "step"]).to_dict("records"))
+        for flow, group in data.flow.groupby("flow", sort=True)
+    ]
+    return template.render(
+        context=context,
+        layout=layout,
+        findings=findings,
+        titles=TABLE_TITLES,
+        figure_title=FIGURE_TITLE,
+        figure_svg=Markup(figure_1_svg(layout.agency)),
+        programmes=PROGRAMMES,
+        programme_labels=PROGRAMME_LABELS,
+        flows=flows,
+        dq=dq_summary(data.checks),
+        reconciliation=reconciliation_summary(data.reconciliation),
+        n=lambda cell: escape(format_n(cell)),
+        p=format_p,
+        count_td=count_td,
+        pct_td=pct_td,
+        judgement_tds=judgement_tds,
+    )

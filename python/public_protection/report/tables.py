@@ -1,0 +1,255 @@
+"""The bulletin's tables laid out for display, with disclosure control applied.
+
+One layout feeds the HTML report, the Excel workbook and the CSVs, so the three
+always show the same figures and hide the same cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from public_protection.report.data import ReportData
+from public_protection.report.disclosure import Relation, Suppression, suppress
+
+PROGRAMMES = ("All", "OMI2", "Q&I")
+AGENCIES = ("CRC", "NPS")
+
+VARIABLE_LABELS = {
+    "all": "All cases",
+    "programme": "Inspection programme",
+    "gender": "Gender",
+    "age_group": "Age group",
+    "ethnic_group": "Ethnic group",
+    "supervision_type": "Supervision type",
+    "rosh_level": "RoSH level",
+    "mappa_eligible": "MAPPA eligible",
+    "area": "Area",
+    "offence_category": "Offence category",
+    "domestic_abuse_perpetrator": "Domestic abuse perpetrator",
+    "iom_case": "IOM case",
+    "child_protection_case": "Child protection case",
+}
+
+# The bulletin's table titles (Tables 2-8 are questions 1-7).
+TABLE_TITLES = {
+    1: "OMI2 and Q&I cases by area",
+    2: "Inspector judgements regarding the correct identification of RoSH level",
+    3: "Inspector judgements regarding the assessment of risk of harm to the public",
+    4: "Inspector judgements regarding the assessment of risk of harm to known adults",
+    5: "Inspector judgements regarding the assessment of risk of harm to children and young people",
+    6: "Inspector judgements regarding the reviewing of progress",
+    7: "Inspector judgements regarding responses to changes in risk of harm",
+    8: "Inspector judgements regarding the taking of all reasonable action",
+}
+FIGURE_TITLE = "Change in quality of public protection work from OMI2 to Q&I; CRC vs NPS"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One n / % yes cell; every figure is None when the cell is suppressed."""
+
+    n: int | None
+    n_yes: int | None = None
+    pct_yes: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    suppressed: str | None = None  # "primary" / "secondary"
+
+
+@dataclass(frozen=True)
+class SubgroupRow:
+    variable: str
+    variable_label: str
+    category: str
+    cells: dict[str, Cell]  # programme -> cell
+
+
+@dataclass(frozen=True)
+class SubgroupTable:
+    table_no: int
+    question_id: int
+    title: str
+    wording: str
+    rows: list[SubgroupRow]
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    area: str
+    cells: dict[str, Cell]  # "OMI2" / "Q&I" / "Total"
+
+
+@dataclass(frozen=True)
+class AgencyChange:
+    question_id: int
+    short_name: str
+    agency: str
+    omi2: Cell
+    qi: Cell
+    change_pp: float | None
+    p_value: float | None
+    is_significant: bool | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.change_pp is None
+
+
+@dataclass
+class Layout:
+    minimum_n: int
+    suppression: Suppression
+    areas: list[AreaRow]
+    subgroup_tables: list[SubgroupTable]
+    agency: list[AgencyChange]
+
+
+def _area_key(area: str, column: str) -> tuple:
+    return ("table1", area, column)
+
+
+def _subgroup_key(question: int, variable: str, category: str, programme: str) -> tuple:
+    return ("subgroup", question, variable, category, programme)
+
+
+def _agency_key(question: int, agency: str, programme: str) -> tuple:
+    return ("agency", question, agency, programme)
+
+
+def disclosure_cells(data: ReportData) -> tuple[dict[tuple, int], list[Relation]]:
+    """Every published count and the sums that link them."""
+    cells: dict[tuple, int] = {}
+    relations: list[Relation] = []
+    areas = list(data.areas["area"])
+    for row in data.areas.itertuples():
+        for column, n in (("OMI2", row.omi2_n), ("Q&I", row.qi_n), ("Total", row.total_n)):
+            cells[_area_key(row.area, column)] = int(n)
+        relations.append(
+            Relation(
+                _area_key(row.area, "Total"),
+                (_area_key(row.area, "OMI2"), _area_key(row.area, "Q&I")),
+            )
+        )
+    for column, source in (("OMI2", "omi2_n"), ("Q&I", "qi_n"), ("Total", "total_n")):
+        cells[_area_key("Total", column)] = int(data.areas[source].sum())
+        relations.append(
+            Relation(_area_key("Total", column), tuple(_area_key(a, column) for a in areas))
+        )
+    relations.append(
+        Relation(
+            _area_key("Total", "Total"), (_area_key("Total", "OMI2"), _area_key("Total", "Q&I"))
+        )
+    )
+
+    sub = data.subgroups
+    for row in sub.itertuples():
+        cells[_subgroup_key(row.question_id, row.variable, row.category, row.programme)] = int(
+            row.n
+        )
+    # OMI2 + Q&I = All, for every row of every table.
+    for (question, variable, category), _ in sub.groupby(
+        ["question_id", "variable", "category"], sort=False
+    ):
+        relations.append(
+            Relation(
+                _subgroup_key(question, variable, category, "All"),
+                tuple(_subgroup_key(question, variable, category, p) for p in ("OMI2", "Q&I")),
+            )
+        )
+    # The categories of a variable add up to (at most) the All cases row.
+    for (question, variable, programme), group in sub[sub["variable"] != "all"].groupby(
+        ["question_id", "variable", "programme"], sort=False
+    ):
+        relations.append(
+            Relation(
+                _subgroup_key(question, "all", "All cases", programme),
+                tuple(_subgroup_key(question, variable, c, programme) for c in group["category"]),
+            )
+        )
+    # CRC + NPS = the programme's All cases n (Figure 1 against Tables 2-8).
+    for row in data.agency.itertuples():
+        cells[_agency_key(row.question_id, row.responsible_agency, "OMI2")] = int(row.omi2_n)
+        cells[_agency_key(row.question_id, row.responsible_agency, "Q&I")] = int(row.qi_n)
+    for question in sorted(set(data.agency["question_id"])):
+        for programme in ("OMI2", "Q&I"):
+            relations.append(
+                Relation(
+                    _subgroup_key(question, "all", "All cases", programme),
+                    tuple(_agency_key(question, a, programme) for a in AGENCIES),
+                )
+            )
+    return cells, relations
+
+
+def _none_if_na(value) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def build_layout(data: ReportData, minimum_n: int) -> Layout:
+    """Lay out Table 1, Tables 2-8 and Figure 1's data, suppressing small cells."""
+    cells, relations = disclosure_cells(data)
+    hidden = suppress(cells, relations, minimum_n)
+
+    def count_cell(key: tuple) -> Cell:
+        if key in hidden:
+            return Cell(None, suppressed=hidden.reasons[key])
+        return Cell(cells[key])
+
+    area_rows = [
+        AreaRow(area, {c: count_cell(_area_key(area, c)) for c in ("OMI2", "Q&I", "Total")})
+        for area in [*data.areas["area"], "Total"]
+    ]
+
+    questions = data.questions.set_index("question_id")
+    tables: list[SubgroupTable] = []
+    for question, frame in data.subgroups.groupby("question_id", sort=True):
+        rows: list[SubgroupRow] = []
+        for (variable, category), group in frame.groupby(["variable", "category"], sort=False):
+            by_programme: dict[str, Cell] = {}
+            for row in group.itertuples():
+                key = _subgroup_key(question, variable, category, row.programme)
+                if key in hidden:
+                    by_programme[row.programme] = Cell(None, suppressed=hidden.reasons[key])
+                else:
+                    by_programme[row.programme] = Cell(
+                        int(row.n),
+                        int(row.n_yes),
+                        _none_if_na(row.pct_yes),
+                        _none_if_na(row.ci_low),
+                        _none_if_na(row.ci_high),
+                    )
+            rows.append(SubgroupRow(variable, VARIABLE_LABELS[variable], category, by_programme))
+        tables.append(
+            SubgroupTable(
+                table_no=int(question) + 1,
+                question_id=int(question),
+                title=TABLE_TITLES[int(question) + 1],
+                wording=str(questions.loc[question, "wording"]),
+                rows=rows,
+            )
+        )
+
+    agency: list[AgencyChange] = []
+    for row in data.agency.itertuples():
+        omi2_key = _agency_key(row.question_id, row.responsible_agency, "OMI2")
+        qi_key = _agency_key(row.question_id, row.responsible_agency, "Q&I")
+        shown = omi2_key not in hidden and qi_key not in hidden
+        agency.append(
+            AgencyChange(
+                question_id=int(row.question_id),
+                short_name=str(questions.loc[row.question_id, "short_name"]),
+                agency=row.responsible_agency,
+                omi2=Cell(int(row.omi2_n), int(row.omi2_n_yes), float(row.omi2_pct_yes))
+                if omi2_key not in hidden
+                else Cell(None, suppressed=hidden.reasons[omi2_key]),
+                qi=Cell(int(row.qi_n), int(row.qi_n_yes), float(row.qi_pct_yes))
+                if qi_key not in hidden
+                else Cell(None, suppressed=hidden.reasons[qi_key]),
+                change_pp=float(row.change_pp) if shown else None,
+                p_value=float(row.p_value) if shown else None,
+                is_significant=bool(row.is_significant_at_05) if shown else None,
+            )
+        )
+    return Layout(minimum_n, hidden, area_rows, tables, agency)
