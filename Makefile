@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format lock clean
+.PHONY: setup run test lint format lock clean benchmark
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -27,13 +27,18 @@ test: $(STAMP) lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check python
-	$(BIN)/ruff format --check python
+	$(BIN)/ruff check python benchmarks
+	$(BIN)/ruff format --check python benchmarks
 	$(BIN)/sqlfluff lint models tests macros
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix python
-	$(BIN)/ruff format python
+	$(BIN)/ruff check --fix python benchmarks
+	$(BIN)/ruff format python benchmarks
+
+# Scales 1, 10 and 100 of the demo, every stage timed: writes benchmarks/results.md
+# (about 20 minutes on 2 cores).
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/benchmark.py
 
 # Regenerate the lock after changing dependencies in pyproject.toml (needs `uv`).
 lock:

@@ -1,0 +1,257 @@
+"""How the pipeline's cost grows with the data, against a hand-written floor.
+
+For each scale K (default 1, 10, 100) of the demo extracts, on a fresh
+warehouse in a scratch folder, this runs every stage as its own process:
+
+    demo-data --scale K, load, floor, build, validate, regress, report, publish
+
+and then, on another fresh folder, `run` end to end. Each is timed (wall clock)
+and its peak memory taken from the kernel (``wait4``: the largest resident set
+of the process or of any process it started, such as dbt). The floor is
+``floor_judgement_by_subgroup.sql``: reporting.rpt_judgement_by_subgroup in one
+DuckDB query straight from the raw tables; its result is checked against the
+dbt model's before its time counts.
+
+    .venv/bin/python benchmarks/benchmark.py [--scales 1 10 100] [--output FILE]
+
+It prints the table and writes ``benchmarks/results.md`` (measured part only:
+the hand-written analysis below the ``<!-- analysis -->`` marker is kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = Path(sys.executable).parent / "public-protection"
+FLOOR_SQL = ROOT / "benchmarks" / "floor_judgement_by_subgroup.sql"
+RESULTS = ROOT / "benchmarks" / "results.md"
+ANALYSIS_MARKER = "<!-- analysis: hand-written, kept when the tables are regenerated -->"
+STAGES = ("demo-data", "load", "floor", "build", "validate", "regress", "report", "publish")
+TARGET_RUN_SCALE_1_S = 60.0
+TARGET_BUILD_OVER_FLOOR = 3.0
+TARGET_PEAK_MB = 4096.0
+
+# The floor as its own process: connect read-only, run the script, time the query.
+FLOOR_PROGRAM = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+sql = open(sys.argv[2], encoding="utf-8").read()
+started = time.perf_counter()
+rows = con.sql(sql).fetchall()
+print(f"{time.perf_counter() - started:.3f} {len(rows)}")
+"""
+
+
+@dataclass
+class Measure:
+    scale: int
+    stage: str
+    seconds: float
+    peak_mb: float
+    note: str = ""
+
+
+def measured(command: list[str], cwd: Path, log: Path) -> tuple[float, float, str]:
+    """Run ``command``; return wall seconds, peak RSS in MB and its stdout."""
+    with log.open("ab") as errors:
+        errors.write(f"\n$ {' '.join(command)}\n".encode())
+        errors.flush()
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=errors)
+        output = process.stdout.read() if process.stdout else b""
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed (exit {process.returncode}); see {log}")
+    return seconds, usage.ru_maxrss / 1024, output.decode()
+
+
+def floor_matches_dbt(db: Path) -> bool:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        floor = con.sql(FLOOR_SQL.read_text(encoding="utf-8")).fetchall()
+        model = con.sql(
+            "select question_id, variable, category, programme, n, n_yes "
+            "from reporting.rpt_judgement_by_subgroup"
+        ).fetchall()
+    return sorted(r[:6] for r in floor) == sorted(model)
+
+
+def bench_scale(scale: int, scratch: Path, log: Path) -> list[Measure]:
+    work = scratch / f"scale-{scale}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    db, landing = work / "warehouse" / "public_protection.duckdb", work / "landing"
+    common = ["--db", str(db), "--landing", str(landing)]
+    results: list[Measure] = []
+    for stage in STAGES:
+        if stage == "floor":
+            command = [sys.executable, "-c", FLOOR_PROGRAM, str(db), str(FLOOR_SQL)]
+        elif stage == "demo-data":
+            command = [str(CLI), stage, *common, "--scale", str(scale)]
+        else:
+            command = [str(CLI), stage, *common]
+        seconds, peak, output = measured(command, ROOT, log)
+        note = ""
+        if stage == "floor":
+            query_seconds = float(output.split()[0])
+            note = f"query {query_seconds:.2f} s"
+        results.append(Measure(scale, stage, seconds, peak, note))
+        print(f"  scale {scale:>3} {stage:<10} {seconds:8.1f} s {peak:8.0f} MB {note}", flush=True)
+    matches = floor_matches_dbt(db)
+    results[STAGES.index("floor")].note += "; result = dbt's" if matches else "; DIFFERS"
+    if not matches:
+        raise SystemExit("the floor's result differs from rpt_judgement_by_subgroup")
+    shutil.rmtree(work)
+
+    # `run` end to end on another fresh folder (writes the demo first).
+    work.mkdir(parents=True)
+    seconds, peak, _ = measured(
+        [str(CLI), "run", "--db", str(db), "--landing", str(landing), "--scale", str(scale)],
+        ROOT,
+        log,
+    )
+    results.append(Measure(scale, "run", seconds, peak, "end to end, demo-data included"))
+    print(f"  scale {scale:>3} {'run':<10} {seconds:8.1f} s {peak:8.0f} MB", flush=True)
+    shutil.rmtree(work)
+    return results
+
+
+def machine() -> list[str]:
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        total_kb = int(next(line for line in handle if line.startswith("MemTotal")).split()[1])
+    return [
+        f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC",
+        f"- CPU: {cpu}, {os.cpu_count()} logical cores; memory {total_kb / 1024**2:.1f} GB",
+        f"- OS: {platform.platform()}",
+        f"- Python {platform.python_version()}, DuckDB {version('duckdb')}, "
+        f"dbt-core {version('dbt-core')}, dbt-duckdb {version('dbt-duckdb')}, "
+        f"great-expectations {version('great-expectations')}",
+        "- Disk: the scratch folder's file system (a fresh warehouse per scale)",
+    ]
+
+
+def render(results: list[Measure], scales: list[int]) -> str:
+    by = {(m.scale, m.stage): m for m in results}
+    lines = ["# Benchmark results", "", "Measured by `benchmarks/benchmark.py`.", ""]
+    lines += machine()
+    lines += ["", "## Wall time (s) and peak memory (MB) per stage", ""]
+    header = "| stage | " + " | ".join(f"scale {k}: s | MB" for k in scales) + " |"
+    lines += [header, "| --- | " + " | ".join("---: | ---:" for _ in scales) + " |"]
+    for stage in (*STAGES, "run"):
+        cells = []
+        for scale in scales:
+            m = by.get((scale, stage))
+            cells.append(f"{m.seconds:.1f} | {m.peak_mb:,.0f}" if m else "- | -")
+        lines.append(f"| {stage} | " + " | ".join(cells) + " |")
+    notes = [f"{m.stage} at scale {m.scale}: {m.note}" for m in results if m.note]
+    if notes:
+        lines += ["", "Notes: " + "; ".join(notes) + "."]
+
+    lines += ["", "## dbt build against the floor", ""]
+    lines += [
+        "| scale | dbt build (s) | floor (s, process) | ratio |",
+        "| ---: | ---: | ---: | ---: |",
+    ]
+    for scale in scales:
+        build, floor = by.get((scale, "build")), by.get((scale, "floor"))
+        if build and floor:
+            lines.append(
+                f"| {scale} | {build.seconds:.1f} | {floor.seconds:.2f} | "
+                f"{build.seconds / floor.seconds:.1f}x |"
+            )
+
+    lines += ["", "## Targets", ""]
+    lines += ["| target | measured | met |", "| --- | --- | --- |"]
+    run_1 = by.get((1, "run"))
+    if run_1:
+        lines.append(
+            f"| scale 1 `run` end to end < {TARGET_RUN_SCALE_1_S:.0f} s (warm install) | "
+            f"{run_1.seconds:.1f} s | {'yes' if run_1.seconds < TARGET_RUN_SCALE_1_S else 'no'} |"
+        )
+    top = max(scales)
+    build, floor = by.get((top, "build")), by.get((top, "floor"))
+    if build and floor:
+        ratio = build.seconds / floor.seconds
+        lines.append(
+            f"| dbt build within {TARGET_BUILD_OVER_FLOOR:.0f}x the floor at scale {top} | "
+            f"{ratio:.1f}x | {'yes' if ratio <= TARGET_BUILD_OVER_FLOOR else 'no'} |"
+        )
+    peaks = [m for m in results if m.scale == top]
+    if peaks:
+        worst = max(peaks, key=lambda m: m.peak_mb)
+        lines.append(
+            f"| no stage above {TARGET_PEAK_MB / 1024:.0f} GB peak at scale {top} | "
+            f"largest: {worst.stage} {worst.peak_mb:,.0f} MB | "
+            f"{'yes' if worst.peak_mb <= TARGET_PEAK_MB else 'no'} |"
+        )
+    if 10 in scales and 100 in scales:
+        growth = []
+        for stage in (*STAGES, "run"):
+            low, high = by.get((10, stage)), by.get((100, stage))
+            if low and high:
+                growth.append((stage, high.seconds / low.seconds))
+        worst_stage, worst_ratio = max(growth, key=lambda g: g[1])
+        lines.append(
+            "| every stage's time grows no faster than linearly, scale 10 to 100 (<= 10x) | "
+            + ", ".join(f"{s} {r:.1f}x" for s, r in growth)
+            + f" | {'yes' if worst_ratio <= 10 else 'no (' + worst_stage + ')'} |"
+        )
+    slowest = max(
+        (m for m in results if m.scale == top and m.stage != "run"), key=lambda m: m.seconds
+    )
+    lines += ["", f"Slowest stage at scale {top}: {slowest.stage} ({slowest.seconds:.1f} s)."]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--scratch", type=Path, default=None, help="scratch folder (default: a temp dir)"
+    )
+    args = parser.parse_args()
+    scratch = args.scratch or Path(tempfile.mkdtemp(prefix="pp-bench-"))
+    log = scratch / "benchmark.log"
+    print(f"benchmark: scales {args.scales}; scratch {scratch}; stage output in {log}")
+    results: list[Measure] = []
+    for scale in args.scales:
+        results += bench_scale(scale, scratch, log)
+    measured_part = render(results, args.scales)
+    analysis = ""
+    if args.output.exists():
+        previous = args.output.read_text(encoding="utf-8")
+        if ANALYSIS_MARKER in previous:
+            analysis = previous[previous.index(ANALYSIS_MARKER) :]
+    args.output.write_text(
+        measured_part + "\n" + (analysis or ANALYSIS_MARKER + "\n"), encoding="utf-8"
+    )
+    print()
+    print(measured_part)
+    print(f"written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
