@@ -47,6 +47,7 @@ TARGET_PEAK_MB = 4096.0
 FLOOR_PROGRAM = """
 import sys, time, duckdb
 con = duckdb.connect(sys.argv[1], read_only=True)
+con.execute("set enable_progress_bar = false")
 sql = open(sys.argv[2], encoding="utf-8").read()
 started = time.perf_counter()
 rows = con.sql(sql).fetchall()
@@ -108,7 +109,7 @@ def bench_scale(scale: int, scratch: Path, log: Path) -> list[Measure]:
         seconds, peak, output = measured(command, ROOT, log)
         note = ""
         if stage == "floor":
-            query_seconds = float(output.split()[0])
+            query_seconds = float(output.split()[-2])
             note = f"query {query_seconds:.2f} s"
         results.append(Measure(scale, stage, seconds, peak, note))
         print(f"  scale {scale:>3} {stage:<10} {seconds:8.1f} s {peak:8.0f} MB {note}", flush=True)
