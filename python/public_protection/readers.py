@@ -345,6 +345,8 @@ def read_sheet(file: str, workbook, table: RawTable) -> SheetReader:
     names, extras, blanks = match_header(file, table, list(header))
     warnings: list[str] = []
 
+    where, width = f"{file} [{table.sheet}]", len(names)
+
     def chunks() -> Iterator[list[tuple[int, list[str | None]]]]:
         chunk: list[tuple[int, list[str | None]]] = []
         empty_rows = 0
@@ -354,8 +356,7 @@ def read_sheet(file: str, workbook, table: RawTable) -> SheetReader:
                 if texts.count(None) == len(texts):
                     empty_rows += 1  # formatting-only rows are not data
                     continue
-                where = f"{file} [{table.sheet}]"
-                shaped = _shape_row(where, row_number, texts, len(names), blanks)
+                shaped = _shape_row(where, row_number, texts, width, blanks)
                 chunk.append((row_number, shaped))
                 if len(chunk) >= CHUNK_ROWS:
                     yield chunk

@@ -88,9 +88,9 @@ def _programme_sentence(model, terms: pd.DataFrame) -> str:
     )
 
 
-def _other_variables(model, terms: pd.DataFrame) -> list[str]:
-    chosen = [v.strip() for v in (model.variables_selected or "").split(",") if v.strip()]
-    separated = _separated(model)
+def _other_variables(
+    chosen: list[str], separated: set[tuple[str, str]], terms: pd.DataFrame
+) -> list[str]:
     sentences = []
     stepwise = terms[terms["model_kind"] == "stepwise"]
     for variable in chosen:
@@ -129,11 +129,15 @@ def question_findings(data: ReportData, question_id: int) -> QuestionFindings:
             opening += "chose, in order: " + ", ".join(_label(v) for v in chosen) + "."
         else:
             opening += "chose no variable."
-        sentences = [opening, _programme_sentence(model, terms), *_other_variables(model, terms)]
-        separated = sorted(_separated(model))
+        separated = _separated(model)
+        sentences = [
+            opening,
+            _programme_sentence(model, terms),
+            *_other_variables(chosen, separated, terms),
+        ]
         if separated:
             # Named without their counts: the groups are small (disclosure control).
-            groups = "; ".join(f"{_label(v)} {level}" for v, level in separated)
+            groups = "; ".join(f"{_label(v)} {level}" for v, level in sorted(separated))
             sentences.append(
                 f"Every case in some groups had the same judgement ({groups}), so their "
                 "odds ratios cannot be estimated."

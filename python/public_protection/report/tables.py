@@ -192,13 +192,20 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
     cells, relations = disclosure_cells(data)
     hidden = suppress(cells, relations, minimum_n)
 
-    def count_cell(key: tuple) -> Cell:
+    def shown(key: tuple, cell: Cell) -> Cell:
+        """``cell``, or an empty one saying why when disclosure control hides it."""
         if key in hidden:
             return Cell(None, suppressed=hidden.reasons[key])
-        return Cell(cells[key])
+        return cell
 
     area_rows = [
-        AreaRow(area, {c: count_cell(_area_key(area, c)) for c in ("OMI2", "Q&I", "Total")})
+        AreaRow(
+            area,
+            {
+                c: shown(_area_key(area, c), Cell(cells[_area_key(area, c)]))
+                for c in ("OMI2", "Q&I", "Total")
+            },
+        )
         for area in [*data.areas["area"], "Total"]
     ]
 
@@ -209,17 +216,16 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
         for (variable, category), group in frame.groupby(["variable", "category"], sort=False):
             by_programme: dict[str, Cell] = {}
             for row in group.itertuples():
-                key = _subgroup_key(question, variable, category, row.programme)
-                if key in hidden:
-                    by_programme[row.programme] = Cell(None, suppressed=hidden.reasons[key])
-                else:
-                    by_programme[row.programme] = Cell(
+                by_programme[row.programme] = shown(
+                    _subgroup_key(question, variable, category, row.programme),
+                    Cell(
                         int(row.n),
                         int(row.n_yes),
                         _none_if_na(row.pct_yes),
                         _none_if_na(row.ci_low),
                         _none_if_na(row.ci_high),
-                    )
+                    ),
+                )
             rows.append(SubgroupRow(variable, VARIABLE_LABELS[variable], category, by_programme))
         tables.append(
             SubgroupTable(
@@ -233,23 +239,26 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
 
     agency: list[AgencyChange] = []
     for row in data.agency.itertuples():
-        omi2_key = _agency_key(row.question_id, row.responsible_agency, "OMI2")
-        qi_key = _agency_key(row.question_id, row.responsible_agency, "Q&I")
-        shown = omi2_key not in hidden and qi_key not in hidden
+        omi2 = shown(
+            _agency_key(row.question_id, row.responsible_agency, "OMI2"),
+            Cell(int(row.omi2_n), int(row.omi2_n_yes), float(row.omi2_pct_yes)),
+        )
+        qi = shown(
+            _agency_key(row.question_id, row.responsible_agency, "Q&I"),
+            Cell(int(row.qi_n), int(row.qi_n_yes), float(row.qi_pct_yes)),
+        )
+        # The change is shown only when both of its levels are.
+        both = not (omi2.suppressed or qi.suppressed)
         agency.append(
             AgencyChange(
                 question_id=int(row.question_id),
                 short_name=str(questions.loc[row.question_id, "short_name"]),
                 agency=row.responsible_agency,
-                omi2=Cell(int(row.omi2_n), int(row.omi2_n_yes), float(row.omi2_pct_yes))
-                if omi2_key not in hidden
-                else Cell(None, suppressed=hidden.reasons[omi2_key]),
-                qi=Cell(int(row.qi_n), int(row.qi_n_yes), float(row.qi_pct_yes))
-                if qi_key not in hidden
-                else Cell(None, suppressed=hidden.reasons[qi_key]),
-                change_pp=float(row.change_pp) if shown else None,
-                p_value=float(row.p_value) if shown else None,
-                is_significant=bool(row.is_significant_at_05) if shown else None,
+                omi2=omi2,
+                qi=qi,
+                change_pp=float(row.change_pp) if both else None,
+                p_value=float(row.p_value) if both else None,
+                is_significant=bool(row.is_significant_at_05) if both else None,
             )
         )
     return Layout(minimum_n, hidden, area_rows, tables, agency)
