@@ -1,10 +1,16 @@
 {#
     Wilson score interval for a proportion, in percent (z = 1.96 for 95%).
-    Returns the bound for side = 'low' or 'high'; NULL when n = 0.
+    Returns the bound for side = 'low' or 'high'; NULL when n = 0. Clamped to
+    0-100: at 0 of n and n of n the formula gives the exact end, but floating
+    point can land a hair outside it (99.99999999999999 for 4 of 4), which would
+    put the estimate outside its own interval.
+    Wilson (1927), "Probable inference, the law of succession, and statistical
+    inference", JASA 22(158).
 #}
 {% macro wilson_bound(n_yes, n, side, z=1.959964) -%}
-    case
-        when {{ n }} > 0 then 100.0 * (
+    {%- set estimate = '(' ~ n_yes ~ ' * 100.0 / ' ~ n ~ ')' -%}
+    {%- set bound -%}
+        100.0 * (
             (
                 ({{ n_yes }} * 1.0 / {{ n }}) + {{ z }} * {{ z }} / (2.0 * {{ n }})
                 {{ '-' if side == 'low' else '+' }} {{ z }} * sqrt(
@@ -13,7 +19,12 @@
                 )
             ) / (1 + {{ z }} * {{ z }} / {{ n }})
         )
-    end
+    {%- endset -%}
+    {%- if side == 'low' %}
+    case when {{ n }} > 0 then greatest(0.0, least({{ estimate }}, {{ bound }})) end
+    {%- else %}
+    case when {{ n }} > 0 then least(100.0, greatest({{ estimate }}, {{ bound }})) end
+    {%- endif %}
 {%- endmacro %}
 
 {#

@@ -1,8 +1,19 @@
--- The warehouse reproduces every figure the bulletin publishes. On by default:
--- the demo and the inspectorate's own extracts must both reproduce the
--- bulletin. Loading other inspections? `--vars '{reconcile_with_bulletin: false}'`.
-{{ config(enabled=var('reconcile_with_bulletin', true)) }}
+-- In bulletin mode the warehouse reproduces every figure the bulletin
+-- publishes: the demo, and extracts that claim to be the bulletin's
+-- (`--bulletin`). On a user's own extracts (`--no-bulletin`, or `auto` with any
+-- file that is not the demo's) there is nothing to compare with.
 
-select *
-from {{ ref('rpt_published_reconciliation') }}
-where not is_match
+with
+
+build_info as (
+    select * from {{ ref('rpt_build_info') }}
+),
+
+reconciliation as (
+    select * from {{ ref('rpt_published_reconciliation') }}
+)
+
+select reconciliation.*
+from reconciliation
+cross join build_info
+where build_info.is_bulletin_mode and not reconciliation.is_match

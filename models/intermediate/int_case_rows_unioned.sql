@@ -19,6 +19,7 @@ omi2 as (
         row_fingerprint,
         -- OMI2 has no inspection ids: the trust and the month identify one
         trust_code || '-' || strftime(inspection_month, '%Y-%m') as inspection_id,
+        inspection_month as fieldwork_month,
         trust_area as area,
         trust_area is not null as is_matched_area,
         false as is_superseded_inspection,
@@ -46,6 +47,7 @@ qi as (
         source_row,
         row_fingerprint,
         inspection_id,
+        inspection_month as fieldwork_month,
         pcc_area as area,
         is_matched_area,
         is_superseded_inspection,

@@ -17,6 +17,7 @@ with_agency as (
         case_key,
         programme,
         inspection_id,
+        fieldwork_month,
         area,
         {{ proxy_agency('mappa_eligible', 'rosh_level') }} as proxy_agency,
         coalesce(allocated_agency, {{ proxy_agency('mappa_eligible', 'rosh_level') }})

@@ -65,7 +65,7 @@ def do_calibrate(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def do_load(settings: Settings, args: argparse.Namespace) -> None:
-    from public_protection.load import LoadFailed, load_landing
+    from public_protection.load import LandingEmpty, LoadFailed, load_landing
 
     console.print(f"[bold]load[/] {settings.landing} -> {settings.db}")
     with Progress(
@@ -82,7 +82,7 @@ def do_load(settings: Settings, args: argparse.Namespace) -> None:
 
         try:
             report = load_landing(settings.db, settings.landing, on_file=on_file)
-        except LoadFailed as failure:
+        except (LoadFailed, LandingEmpty) as failure:
             raise StageFailed(str(failure)) from None
         except RuntimeError as error:
             raise StageFailed(str(error)) from None
@@ -91,10 +91,7 @@ def do_load(settings: Settings, args: argparse.Namespace) -> None:
     table = Table("file", "status", "rows", title="load", title_justify="left")
     for outcome in report.outcomes:
         table.add_row(outcome.file, outcome.status, f"{outcome.rows:,}")
-    if report.outcomes:
-        console.print(table)
-    else:
-        console.print(f"[yellow]warning:[/] no extracts found in {settings.landing}")
+    console.print(table)
     console.print(
         f"loaded {report.count('loaded')}, replaced {report.count('replaced')}, "
         f"unchanged {report.count('unchanged')} file(s)"
@@ -121,18 +118,29 @@ def demo_scale(landing: Path) -> int:
         return 1
 
 
+def bulletin_mode_var(args: argparse.Namespace) -> str:
+    """``on``, ``off`` or ``auto`` (on exactly when every loaded file is the demo's)."""
+    if getattr(args, "skip_reconciliation", False):
+        return "off"
+    chosen = getattr(args, "bulletin", None)
+    return "auto" if chosen is None else ("on" if chosen else "off")
+
+
 def do_build(settings: Settings, args: argparse.Namespace) -> None:
     from public_protection.dbt import run_dbt
 
     require_warehouse(settings)
     console.print(f"[bold]build[/] dbt build against {settings.db}")
-    dbt_vars: dict[str, object] = {"bulletin_scale": demo_scale(settings.landing)}
-    if getattr(args, "skip_reconciliation", False):
-        # For extracts other than the bulletin's: the figures will not match.
-        dbt_vars["reconcile_with_bulletin"] = False
+    dbt_vars: dict[str, object] = {
+        "bulletin_scale": demo_scale(settings.landing),
+        "bulletin_mode": bulletin_mode_var(args),
+    }
     # Every model is rebuilt anyway (none is incremental); --full-refresh also
     # lets a seed whose columns changed reload instead of failing.
     command = ["build", "--full-refresh", "--vars", json.dumps(dbt_vars)]
+    # A build that stops before running anything leaves the previous run_results.json:
+    # remove it first so no other warehouse's results are recorded as this one's.
+    (settings.project_dir / "target" / "run_results.json").unlink(missing_ok=True)
     try:
         succeeded = run_dbt(command, settings.project_dir, settings.db)
     except RuntimeError as error:
@@ -143,6 +151,18 @@ def do_build(settings: Settings, args: argparse.Namespace) -> None:
     console.print(f"recorded {recorded} dbt test results in dq.dbt_test_results")
     if not succeeded:
         raise StageFailed("dbt build failed (see dbt's output above)")
+    print_build_info(settings)
+
+
+def print_build_info(settings: Settings) -> None:
+    """Say which key and which comparison the warehouse was built with."""
+    from public_protection.build_info import BuildInfoMissing, read_build_info
+
+    try:
+        info = read_build_info(settings.db)
+    except BuildInfoMissing as missing:
+        raise StageFailed(str(missing)) from None
+    console.print(info.describe())
 
 
 def do_validate(settings: Settings, args: argparse.Namespace) -> None:
@@ -152,7 +172,9 @@ def do_validate(settings: Settings, args: argparse.Namespace) -> None:
     console.print(f"[bold]validate[/] Great Expectations suites against {settings.db}")
     with console.status("validating"):
         try:
-            report = validate(settings.db, settings.project_dir)
+            report = validate(
+                settings.db, settings.project_dir, getattr(args, "new_baseline", False)
+            )
         except RuntimeError as error:
             raise StageFailed(str(error)) from None
     table = Table("suite", "table", "checks", "failed", title="validate", title_justify="left")
@@ -179,6 +201,9 @@ def do_validate(settings: Settings, args: argparse.Namespace) -> None:
         f"failure(s), {len(report.warnings)} warning(s); results in dq.validation_results "
         f"(run {report.run_id}); with the dbt tests in dq.all_checks"
     )
+    console.print(f"distribution guards compared with: {report.reference}")
+    if report.sets_baseline:
+        console.print("this validation is the reference for the next (dq.distribution_baseline)")
     console.print(f"Data Docs: {report.data_docs}")
     if report.critical_failures:
         lines = "\n".join(f"  - {describe(o)}" for o in report.critical_failures)
@@ -188,39 +213,73 @@ def do_validate(settings: Settings, args: argparse.Namespace) -> None:
 def do_regress(settings: Settings, args: argparse.Namespace) -> None:
     import duckdb
 
-    from public_protection.regression.models import run_regressions, store
+    from public_protection.build_info import BuildInfoMissing, read_build_info
+    from public_protection.regression.models import MIN_EVENTS_PER_PARAMETER, run_regressions, store
 
     require_warehouse(settings)
+    try:
+        build = read_build_info(settings.db)
+    except BuildInfoMissing as missing:
+        raise StageFailed(str(missing)) from None
     removal = getattr(args, "removal", "lr")
-    console.print(f"[bold]regress[/] 21 forward stepwise models, removal by {removal}")
+    console.print(
+        f"[bold]regress[/] 21 forward stepwise models, removal by {removal} ({build.mode_label})"
+    )
     with console.status("fitting"):
         try:
-            results = run_regressions(settings.db, removal=removal)
+            results = run_regressions(
+                settings.db, removal=removal, compare_with_bulletin=build.is_bulletin_mode
+            )
         except duckdb.Error as error:
             raise StageFailed(f"cannot read the marts ({error}); run build first") from None
         store(settings.db, results)
     models = results["regression_models"]
-    table = Table("model", "n", "dropped", "selected (in order)", title="regress")
+    table = Table("model", "n", "left out", "selected (in order)", "reliable", title="regress")
     for row in models.itertuples():
         table.add_row(
             row.model_id,
             f"{row.n:,}",
             f"{row.n_dropped_listwise:,}",
             row.variables_selected or "(none)",
+            "yes" if row.is_reliable else "[yellow]no[/]",
         )
     console.print(table)
-    comparison = results["regression_vs_bulletin"]
-    agree = int(comparison["agrees"].sum())
-    console.print(
-        f"bulletin significance statements reproduced: {agree} of {len(comparison)} "
-        "(analysis.regression_vs_bulletin)"
-    )
-    for row in comparison[~comparison["agrees"]].itertuples():
-        expected = "significant" if row.bulletin_significant else "not significant"
+    deleted = models[models["n_dropped_listwise"] > 0]
+    if len(deleted):
+        share = (deleted["n_dropped_listwise"] / deleted["n_before_listwise_deletion"]).max()
         console.print(
-            f"[yellow]differs:[/] Q{row.question_id} {row.sample} {row.variable}: "
-            f"bulletin says {expected} ({row.source_lines})"
+            f"listwise deletion left out cases with a missing value in {len(deleted)} model(s), "
+            f"up to {share:.0%} of a sample: which variables, in "
+            "analysis.regression_models.listwise_note and the report"
         )
+    unreliable = models[~models["is_reliable"]]
+    for row in unreliable.itertuples():
+        console.print(f"[yellow]not reliable:[/] {row.model_id}: {row.reliability_note}")
+    if len(unreliable):
+        console.print(
+            f"{len(unreliable)} of {len(models)} model(s) flagged not reliable (minimum "
+            f"{MIN_EVENTS_PER_PARAMETER} events per parameter; "
+            "analysis.regression_models.reliability_note)"
+        )
+    warned = models[models["fit_warnings"].notna()]
+    if len(warned):
+        console.print(
+            f"{len(warned)} model(s) raised fitting warnings, kept in "
+            "analysis.regression_models.fit_warnings"
+        )
+    comparison = results["regression_vs_bulletin"]
+    if build.is_bulletin_mode:
+        agree = int(comparison["agrees"].sum())
+        console.print(
+            f"bulletin significance statements reproduced: {agree} of {len(comparison)} "
+            "(analysis.regression_vs_bulletin)"
+        )
+        for row in comparison[~comparison["agrees"]].itertuples():
+            expected = "significant" if row.bulletin_significant else "not significant"
+            console.print(
+                f"[yellow]differs:[/] Q{row.question_id} {row.sample} {row.variable}: "
+                f"bulletin says {expected} ({row.bulletin_passage})"
+            )
     separated = models[models["separation_warnings"].notna()]
     if len(separated):
         console.print(
@@ -242,11 +301,14 @@ def do_report(settings: Settings, args: argparse.Namespace) -> None:
         result = write_report(settings.db, settings.report_dir, minimum_n)
     except ReportInputMissing as missing:
         raise StageFailed(str(missing)) from None
-    matched, published = result.reconciled
+    if result.reconciled is None:
+        comparison = "user mode: no comparison with the bulletin"
+    else:
+        matched, published = result.reconciled
+        comparison = f"reconciliation {matched} of {published} published figures match"
     console.print(
         f"disclosure control: n < {result.minimum_n} hidden in {result.primary_suppressed} "
-        f"cell(s), {result.secondary_suppressed} more to protect them; "
-        f"reconciliation {matched} of {published} published figures match"
+        f"cell(s), {result.secondary_suppressed} more to protect them; {comparison}"
     )
     console.print(f"report: {result.html}")
     console.print(f"tables: {result.workbook}; {len(result.csvs)} CSVs in {result.csv_folder}")
@@ -301,11 +363,18 @@ STAGES: dict[str, Stage] = {
 }
 
 
-def landing_is_empty(settings: Settings) -> bool:
+def writes_demo(settings: Settings, args: argparse.Namespace) -> bool:
+    """Whether `run` writes the demo extracts first.
+
+    Only when asked (``--demo``), or on the default landing folder when it
+    holds no extract yet. A folder the user named is never filled with demo
+    data: if it is empty or missing, `load` says so.
+    """
     from public_protection.load import discover
 
-    files, rejected = discover(settings.landing)
-    return not files and not rejected
+    if getattr(args, "demo", False):
+        return True
+    return settings.landing_is_default and discover(settings.landing).is_empty
 
 
 def do_run(settings: Settings, args: argparse.Namespace) -> int:
@@ -313,8 +382,8 @@ def do_run(settings: Settings, args: argparse.Namespace) -> int:
     for name, stage in STAGES.items():
         if not stage.in_run:
             continue
-        if name == "demo-data" and not landing_is_empty(settings):
-            console.print(f"[dim]demo-data: skipped, {settings.landing} already has extracts[/]")
+        if name == "demo-data" and not writes_demo(settings, args):
+            console.print(f"[dim]demo-data: skipped, loading the extracts in {settings.landing}[/]")
             continue
         try:
             stage.run(settings, args)
@@ -367,9 +436,27 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"report: suppress cells with n below N (default {DEFAULT_MINIMUM_N})",
     )
+    mode = argparse.ArgumentParser(add_help=False)
+    choice = mode.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--bulletin",
+        dest="bulletin",
+        action="store_true",
+        default=None,
+        help="compare with the published bulletin and fail on any difference (default: on "
+        "exactly when every loaded file is the demo's)",
+    )
+    choice.add_argument(
+        "--no-bulletin",
+        dest="bulletin",
+        action="store_false",
+        help="a report on your own extracts: no comparison with the bulletin",
+    )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for stage in STAGES.values():
         parents = [common]
+        if stage.name == "build":
+            parents.append(mode)
         if stage.name == "demo-data":
             parents.append(demo)
         if stage.name == "report":
@@ -379,8 +466,14 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument(
                 "--skip-reconciliation",
                 action="store_true",
-                help="do not fail the build when figures differ from the bulletin "
-                "(for extracts of other inspections)",
+                help="the same as --no-bulletin (kept for existing scripts)",
+            )
+        if stage.name == "validate":
+            sub.add_argument(
+                "--new-baseline",
+                action="store_true",
+                help="user mode: accept a deliberate change in the data; this run, if it "
+                "passes, becomes the reference for the next",
             )
         if stage.name == "regress":
             sub.add_argument(
@@ -393,10 +486,17 @@ def build_parser() -> argparse.ArgumentParser:
             from public_protection.demo.plan import CALIBRATION_SEED
 
             sub.add_argument("--seed", type=int, default=CALIBRATION_SEED)
-    verbs.add_parser(
+    run = verbs.add_parser(
         "run",
-        parents=[common, demo, disclosure],
-        help="every stage in order (demo data first if the landing folder is empty)",
+        parents=[common, demo, disclosure, mode],
+        help="every stage in order (demo data first only with --demo, or on the default "
+        "landing folder while it is empty)",
+    )
+    run.add_argument(
+        "--demo",
+        action="store_true",
+        help="write the synthetic demo extracts into the landing folder first (refused if "
+        "it holds anything else)",
     )
     return parser
 

@@ -8,7 +8,10 @@ SQL, dbt's logs or ``target/``. The macro lives in the restricted warehouse
 only (publishing copies tables, not macros).
 
 Without ``PUBLIC_PROTECTION_KEY`` the documented demo key is used: fine for the
-synthetic demo, never for real extracts.
+synthetic demo, never for real extracts. The macro ``pp_key_mode()`` says which
+(``demo`` or ``secret``, never the key): the project's ``on-run-start`` hook
+refuses to build files that are not the demo's in ``demo`` mode, and
+``reporting.rpt_build_info`` records it.
 """
 
 from __future__ import annotations
@@ -42,7 +45,13 @@ def hmac_macro_sql(key: bytes) -> str:
     )
 
 
+def key_mode(key: str | None) -> str:
+    """``demo`` when no key is set or the key is the public demo key, else ``secret``."""
+    return "secret" if key and key != DEMO_KEY else "demo"
+
+
 class Plugin(BasePlugin):
     def configure_connection(self, conn) -> None:
-        key = os.environ.get(ENV_KEY) or DEMO_KEY
-        conn.execute(hmac_macro_sql(key.encode("utf-8")))
+        key = os.environ.get(ENV_KEY) or None
+        conn.execute(hmac_macro_sql((key or DEMO_KEY).encode("utf-8")))
+        conn.execute(f"create or replace macro pp_key_mode() as '{key_mode(key)}'")

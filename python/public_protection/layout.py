@@ -99,6 +99,9 @@ PROVENANCE_COLUMNS = ("_source_file", "_source_sha256", "_source_row", "_loaded_
 # What each landing sub-folder may hold.
 LANDING_FOLDERS = {"omi2": ".csv", "qi": ".xlsx"}
 
+# The demo generator's record of what it wrote, at the landing folder's root.
+DEMO_MANIFEST = "manifest.json"
+
 QI_MATCHED_REFS = ("2.2", "2.5a", "2.5b", "2.5c", "4.3", "4.4", "5.1")
 QI_UNMATCHED_REFS = ("3.1", "3.2", "5.4")
 

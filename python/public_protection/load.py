@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import duckdb
 import pandas as pd
 
 from public_protection.layout import (
+    DEMO_MANIFEST,
     LANDING_FOLDERS,
     OMI2_CASES,
     QI_CASES,
@@ -60,9 +62,29 @@ create table if not exists raw.source_files (
     file_kind varchar not null,
     sha256 varchar not null,
     rows bigint not null,
-    loaded_at timestamp not null
+    loaded_at timestamp not null,
+    is_demo boolean not null default false
 )
 """
+
+
+class LandingEmpty(Exception):
+    """The landing folder does not exist or holds no extract: nothing to load."""
+
+
+def check_landing(landing: Path) -> Landing:
+    """What ``landing`` holds, or ``LandingEmpty`` naming it when there is nothing to load."""
+    if not landing.is_dir():
+        what = "is not a folder" if landing.exists() else "does not exist"
+        raise LandingEmpty(f"the landing folder {landing} {what}")
+    found = discover(landing)
+    if found.is_empty:
+        folders = " and ".join(f"{f}/*{e}" for f, e in LANDING_FOLDERS.items())
+        raise LandingEmpty(
+            f"the landing folder {landing} holds no extract (expected {folders}; "
+            "`public-protection demo-data` writes the synthetic demo there)"
+        )
+    return found
 
 
 class LoadFailed(Exception):
@@ -86,6 +108,7 @@ class FileOutcome:
     sha256: str
     status: str  # loaded | replaced | unchanged | rejected
     rows: int = 0
+    is_demo: bool = False
     message: str = ""
     warnings: list[str] = field(default_factory=list)
 
@@ -94,10 +117,11 @@ class FileOutcome:
 class LoadReport:
     batch_id: str
     outcomes: list[FileOutcome]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
-        return [w for o in self.outcomes for w in o.warnings]
+        return self.notes + [w for o in self.outcomes for w in o.warnings]
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -111,26 +135,95 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[FileRejected]]:
+@dataclass
+class Landing:
+    """What a landing folder holds: extracts to load, files refused, files skipped."""
+
+    files: list[tuple[str, Path]] = field(default_factory=list)
+    rejected: list[FileRejected] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.files and not self.rejected
+
+
+# Files a landing folder may hold beside the extracts: the demo's manifest.
+LANDING_ROOT_FILES = {DEMO_MANIFEST}
+
+
+def discover(landing: Path) -> Landing:
     """List the landing files to load, and reject anything that does not belong.
 
-    Hidden files (``.gitkeep``) are ignored; files at the landing root (such as
-    the demo manifest) are not extracts and are left alone.
+    Sub-folder names match case-insensitively (``OMI2/`` is ``omi2/``). Hidden
+    files (``.gitkeep``) and Excel's lock files (``~$name.xlsx``, left while a
+    workbook is open) are skipped, the latter with a note. Anything else that
+    is not an extract in its folder is rejected by name, so a file put in the
+    wrong place is never silently left out.
     """
-    found: list[tuple[str, Path]] = []
-    rejected: list[FileRejected] = []
+    found = Landing()
+    if not landing.is_dir():
+        return found
+    folders = {folder: None for folder in LANDING_FOLDERS}
+    for entry in sorted(landing.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and entry.name.lower() in folders:
+            if folders[entry.name.lower()] is not None:
+                found.rejected.append(
+                    FileRejected(
+                        entry.name,
+                        f"two folders for one programme: {folders[entry.name.lower()].name}/ "
+                        f"and {entry.name}/ (folder names match case-insensitively)",
+                    )
+                )
+                continue
+            folders[entry.name.lower()] = entry
+        elif entry.is_dir():
+            found.rejected.append(
+                FileRejected(
+                    entry.name,
+                    "unexpected folder in the landing folder (extracts go in "
+                    + " or ".join(f"{f}/" for f in LANDING_FOLDERS)
+                    + ")",
+                )
+            )
+        elif entry.name not in LANDING_ROOT_FILES:
+            found.rejected.append(
+                FileRejected(
+                    entry.name,
+                    "file at the landing folder's root: extracts go in "
+                    + " or ".join(f"{f}/" for f in LANDING_FOLDERS)
+                    + ", where the loader reads them",
+                )
+            )
     for folder, extension in LANDING_FOLDERS.items():
-        directory = landing / folder
-        if not directory.is_dir():
+        directory = folders[folder]
+        if directory is None:
             continue
         for path in sorted(directory.iterdir()):
+            # Named by the canonical folder, whatever its case on disk, so a
+            # renamed folder does not make every file look new.
             name = f"{folder}/{path.name}"
             if path.name.startswith("."):
                 continue
-            if path.is_dir():
-                rejected.append(FileRejected(name, "unexpected folder inside the landing folder"))
+            if path.name.startswith("~$"):
+                found.notes.append(
+                    f"{directory.name}/{path.name}: skipped, an Excel lock file "
+                    "(the workbook is open somewhere; close it and load again to be sure "
+                    "the saved version is read)"
+                )
+                continue
+            if path.is_symlink() and not path.exists():
+                found.rejected.append(
+                    FileRejected(name, f"is a link to {path.readlink()}, which does not exist")
+                )
+            elif path.is_dir():
+                found.rejected.append(
+                    FileRejected(name, "unexpected folder inside the landing folder")
+                )
             elif path.suffix.lower() != extension:
-                rejected.append(
+                found.rejected.append(
                     FileRejected(
                         name,
                         f"unknown file type {path.suffix or '(none)'!r}: "
@@ -138,8 +231,24 @@ def discover(landing: Path) -> tuple[list[tuple[str, Path]], list[FileRejected]]
                     )
                 )
             else:
-                found.append((name, path))
-    return found, rejected
+                found.files.append((name, path))
+    return found
+
+
+def demo_file_hashes(landing: Path) -> dict[str, str]:
+    """The demo generator's files (name -> SHA-256) listed in the landing's manifest.
+
+    A file counts as demo data only if its content is byte for byte what the
+    generator wrote; anything else is the user's.
+    """
+    manifest = landing / DEMO_MANIFEST
+    if not manifest.is_file():
+        return {}
+    try:
+        listed = json.loads(manifest.read_text(encoding="utf-8")).get("files", {})
+        return {name: entry["sha256"] for name, entry in listed.items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -147,6 +256,11 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists raw")
     con.execute(LOAD_LOG_DDL)
     con.execute(SOURCE_FILES_DDL)
+    # Warehouses loaded before demo provenance was recorded: their files count as
+    # the user's, the safe side (they need a key and no bulletin is assumed).
+    con.execute(
+        "alter table raw.source_files add column if not exists is_demo boolean default false"
+    )
     for table in RAW_TABLES:
         columns = ", ".join(f'"{c}" varchar' for c in table.columns)
         con.execute(
@@ -215,6 +329,7 @@ def _write_file(
     sha256: str,
     loaded_at: dt.datetime,
     replacing: bool,
+    is_demo: bool,
 ) -> FileOutcome:
     kind = "omi2" if name.startswith("omi2/") else "qi"
     sheets = _read_file(name, path)
@@ -238,8 +353,9 @@ def _write_file(
     if total == 0:
         warnings.append(f"{name}: header only, loaded 0 rows")
     con.execute(
-        "insert or replace into raw.source_files values (?, ?, ?, ?, ?)",
-        [name, kind, sha256, total, loaded_at],
+        "insert or replace into raw.source_files "
+        "(file, file_kind, sha256, rows, loaded_at, is_demo) values (?, ?, ?, ?, ?, ?)",
+        [name, kind, sha256, total, loaded_at, is_demo],
     )
     return FileOutcome(
         file=name,
@@ -247,6 +363,7 @@ def _write_file(
         sha256=sha256,
         status="replaced" if replacing else "loaded",
         rows=total,
+        is_demo=is_demo,
         message="; ".join(counts + warnings),
         warnings=warnings,
     )
@@ -281,13 +398,15 @@ def load_landing(
     """Load every extract in ``landing`` into ``db`` as one atomic batch.
 
     ``on_file`` is called with each file name before it is read (for progress).
-    Raises ``LoadFailed`` (after rolling back and recording the rejections)
-    if any file is rejected.
+    Raises ``LandingEmpty`` when there is nothing to load, and ``LoadFailed``
+    (after rolling back and recording the rejections) if any file is rejected.
     """
     db.parent.mkdir(parents=True, exist_ok=True)
     batch_id = str(uuid.uuid4())
     started = utc_now()
-    files, rejections = discover(landing)
+    found = check_landing(landing)
+    files, rejections = found.files, found.rejected
+    demo_hashes = demo_file_hashes(landing)
     outcomes: list[FileOutcome] = []
     try:
         con = duckdb.connect(str(db))
@@ -305,11 +424,16 @@ def load_landing(
         for name, path in files:
             if on_file:
                 on_file(name)
-            sha256 = sha256_of(path)
+            try:
+                sha256 = sha256_of(path)
+            except OSError as error:
+                rejections.append(FileRejected(name, f"cannot be read ({error.strerror or error})"))
+                continue
             if loaded.get(name) == sha256:
                 outcomes.append(FileOutcome(name, _kind(name), sha256, "unchanged"))
                 continue
             if sha256 in by_hash and by_hash[sha256] != name:
+                # The same bytes under another name, loaded earlier or in this batch.
                 outcomes.append(
                     FileOutcome(
                         name,
@@ -317,12 +441,18 @@ def load_landing(
                         sha256,
                         "unchanged",
                         warnings=[
-                            f"{name}: same content as the already loaded "
-                            f"{by_hash[sha256]}; not loaded twice"
+                            f"{name}: same content as "
+                            + (
+                                f"the already loaded {by_hash[sha256]}"
+                                if by_hash[sha256] in loaded
+                                else f"{by_hash[sha256]} in this batch"
+                            )
+                            + "; not loaded twice"
                         ],
                     )
                 )
                 continue
+            by_hash[sha256] = name
             try:
                 if rejections:
                     # The batch will roll back anyway: only check the file, so that
@@ -332,8 +462,18 @@ def load_landing(
                             pass
                     continue
                 outcomes.append(
-                    _write_file(con, name, path, sha256, started, replacing=name in loaded)
+                    _write_file(
+                        con,
+                        name,
+                        path,
+                        sha256,
+                        started,
+                        replacing=name in loaded,
+                        is_demo=demo_hashes.get(name) == sha256,
+                    )
                 )
+            except OSError as error:
+                rejections.append(FileRejected(name, f"cannot be read ({error.strerror or error})"))
             except FileRejected as rejected:
                 rejected.sha256 = sha256
                 rejections.append(rejected)
@@ -366,7 +506,7 @@ def load_landing(
                 ],
             )
         )
-    return LoadReport(batch_id, outcomes)
+    return LoadReport(batch_id, outcomes, found.notes)
 
 
 def _kind(name: str) -> str:

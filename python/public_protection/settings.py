@@ -31,6 +31,9 @@ class Settings:
     project_dir: Path
     published: Path
     report_dir: Path
+    # True when no --landing and no PUBLIC_PROTECTION_LANDING chose the folder:
+    # only then may `run` write the demo extracts into it unasked.
+    landing_is_default: bool = False
 
 
 def find_project_dir(start: Path | None = None) -> Path:
@@ -83,4 +86,5 @@ def resolve_settings(
         published=pick(published, ENV_PUBLISHED_DB, restricted.parent / DEFAULT_PUBLISHED_DB.name),
         # Likewise warehouse/report/ beside the restricted file by default.
         report_dir=pick(report_dir, ENV_REPORT_DIR, restricted.parent / DEFAULT_REPORT_DIR.name),
+        landing_is_default=not landing and not os.environ.get(ENV_LANDING),
     )

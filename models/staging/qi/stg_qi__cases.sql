@@ -45,6 +45,7 @@ decoded as (
         try_cast(age_text as integer) as age_years,
         inspections.inspection_id is not null as is_registered_inspection,
         inspections.pcc_area as registered_area,
+        inspections.report_month as inspection_month,
         inspections.is_superseded as is_superseded_inspection,
         inspections.is_matched_area,
         provider.harmonised as responsible_agency,
@@ -97,8 +98,9 @@ final as (
         source_row,
         row_fingerprint,
 
-        -- where
+        -- where and when
         inspection_id,
+        inspection_month,
         coalesce(registered_area, pcc_area) as pcc_area,
         coalesce(is_matched_area, false) as is_matched_area,
         coalesce(is_superseded_inspection, false) as is_superseded_inspection,

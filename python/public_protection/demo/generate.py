@@ -8,9 +8,34 @@ from pathlib import Path
 from public_protection.demo.render import Manifest, render
 
 
+def user_files_in(landing: Path) -> list[str]:
+    """Whatever in ``landing`` the demo generator did not write, byte for byte."""
+    from public_protection.load import demo_file_hashes, discover, sha256_of
+
+    if not landing.exists():
+        return []
+    found = discover(landing)
+    demo = demo_file_hashes(landing)
+    theirs = [r.file for r in found.rejected]
+    theirs += [name for name, path in found.files if demo.get(name) != sha256_of(path)]
+    return theirs
+
+
 def write_demo(landing: Path, seed: int = 0, scale: int = 1) -> Manifest:
-    """Replace the landing folder's extracts with the demo extracts."""
+    """Replace the landing folder's demo extracts with new ones.
+
+    Refuses when the folder holds anything the generator did not write: demo
+    data never overwrites, or sits beside, a user's extracts.
+    """
     from public_protection.demo.plan import check_plan, read_plan
+
+    theirs = user_files_in(landing)
+    if theirs:
+        shown = ", ".join(theirs[:5]) + (f" and {len(theirs) - 5} more" if len(theirs) > 5 else "")
+        raise ValueError(
+            f"{landing} holds {len(theirs)} file(s) that are not demo extracts ({shown}); "
+            "demo data is written only into an empty folder or over earlier demo data"
+        )
 
     plan = read_plan()
     misses = check_plan(plan)

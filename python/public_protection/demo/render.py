@@ -35,6 +35,7 @@ from public_protection.demo.geography import (
 )
 from public_protection.demo.xlsx import EXCEL_MAX_ROWS, write_workbook
 from public_protection.layout import (
+    DEMO_MANIFEST,
     OMI2_CASES,
     OMI2_ENCODING,
     OMI2_JUDGEMENT_COLUMNS,
@@ -582,7 +583,7 @@ def render(plan: list[PlannedCase], landing: Path, seed: int = 0, scale: int = 1
             }
     manifest.qi_judgements = dict(sorted(judgement_counts.items()))
     manifest.qi_judgements["rows"] = sum(judgement_counts.values())
-    (landing / "manifest.json").write_text(manifest.as_json(), encoding="utf-8")
+    (landing / DEMO_MANIFEST).write_text(manifest.as_json(), encoding="utf-8")
     return manifest
 
 

@@ -19,7 +19,6 @@ from typing import Any
 import yaml
 
 from public_protection.categories import AREAS
-from public_protection.demo.targets import PROGRAMME_SIZE
 from public_protection.layout import (
     OMI2_CASES,
     OMI2_JUDGEMENT_COLUMNS,
@@ -356,16 +355,36 @@ def agency_change_guard() -> Guard:
 
 # --- distributions ------------------------------------------------------------------
 
+PROGRAMME_PREFIXES = {"OMI2": "omi2", "Q&I": "qi"}
+QUESTIONS = range(1, 8)
 
-def distribution_guard(bounds: dict, published: dict[tuple[str, int], tuple[int, float]]):
-    """Shares and rates per programme against bounds from config/quality.yml.
 
-    ``published`` maps (programme, question) to the bulletin's (n, % yes).
+@dataclass(frozen=True)
+class Reference:
+    """What the distribution guards compare the data with.
+
+    In bulletin mode the bulletin's own figures; in user mode the metrics of the
+    last validation of this warehouse that passed (``dq.distribution_baseline``),
+    or nothing on the first one. Keys are the distribution frame's column names
+    (``omi2_cases``, ``qi_q3_yes_rate``, ``omi2_q6_answered_share``, ...).
     """
-    programmes = {"OMI2": "omi2", "Q&I": "qi"}
-    cases = PROGRAMME_SIZE  # the bulletin's programme sizes
+
+    source: str  # "bulletin", or "previous validation <run id> (<date>)"
+    metrics: dict[str, float]
+    notes: dict[str, str] = field(default_factory=dict)  # metric -> how the bulletin put it
+
+    @property
+    def is_bulletin(self) -> bool:
+        return self.source == "bulletin"
+
+
+def distribution_sql() -> str:
+    """One row: per programme, cases, unknown shares, each question's yes-rate and answered share.
+
+    The frame has one column per metric, so a single validation row checks them all.
+    """
     columns = []
-    for programme, prefix in programmes.items():
+    for programme, prefix in PROGRAMME_PREFIXES.items():
         where = f"programme = '{programme}'"
         columns += [
             f"count(*) filter (where {where}) as {prefix}_cases",
@@ -375,8 +394,8 @@ def distribution_guard(bounds: dict, published: dict[tuple[str, int], tuple[int,
         ]
     case_sql = "select " + ", ".join(columns) + " from marts.dim_case"
     rate_columns = []
-    for programme, prefix in programmes.items():
-        for q in range(1, 8):
+    for programme, prefix in PROGRAMME_PREFIXES.items():
+        for q in QUESTIONS:
             where = f"dim_case.programme = '{programme}' and question_id = {q}"
             rate_columns += [
                 f"100.0 * count(*) filter (where {where} and is_sufficient)"
@@ -392,42 +411,125 @@ def distribution_guard(bounds: dict, published: dict[tuple[str, int], tuple[int,
         + " from marts.fct_case_judgement inner join marts.dim_case"
         " on fct_case_judgement.case_key = dim_case.case_key"
     )
-    sql = (
+    return (
         f"select *, omi2_cases * 1.0 / nullif(qi_cases, 0) as omi2_per_qi_case "
         f"from ({case_sql}) as case_metrics cross join ({rate_sql}) as rate_metrics"
     )
-    floor = bounds["minimum_cases"]
-    checks = [
-        _between(f"{p}_cases", floor[n], None, severity=floor["severity"])
-        for n, p in programmes.items()
-    ]
-    ratio = bounds["omi2_per_qi_case"]
-    checks.append(_between("omi2_per_qi_case", ratio["min"], ratio["max"], severity=WARNING))
-    for variable, label in (("age_group", "age"), ("ethnic_group", "ethnicity")):
-        for programme, prefix in programmes.items():
-            ceiling = bounds["unknown_share"][variable][programme]
-            checks.append(_between(f"{prefix}_unknown_{label}_share", 0, ceiling, severity=WARNING))
+
+
+def _against_reference(bounds: dict, reference: Reference, programmes: list[str]) -> list[Check]:
+    """Yes-rates and answered shares may move only so far from the reference."""
+    checks = []
     tolerance = bounds["yes_rate_tolerance_pp"]
     share_tolerance = bounds["answered_share_tolerance"]
-    for (programme, q), (n, pct) in sorted(published.items()):
-        prefix = programmes[programme]
+    for programme in programmes:
+        prefix = PROGRAMME_PREFIXES[programme]
+        for q in QUESTIONS:
+            rate, share = f"{prefix}_q{q}_yes_rate", f"{prefix}_q{q}_answered_share"
+            if reference.metrics.get(rate) is not None:
+                value = reference.metrics[rate]
+                checks.append(
+                    _between(
+                        rate,
+                        max(0.0, value - tolerance),
+                        min(100.0, value + tolerance),
+                        severity=bounds["yes_rate_severity"],
+                        why=reference.notes.get(rate)
+                        or f"{reference.source}: {value:.1f}% yes, +/- {tolerance} points",
+                    )
+                )
+            if reference.metrics.get(share) is not None:
+                value = reference.metrics[share]
+                checks.append(
+                    _between(
+                        share,
+                        max(0.0, round(value - share_tolerance, 3)),
+                        min(1.0, round(value + share_tolerance, 3)),
+                        severity=bounds["answered_share_severity"],
+                        why=reference.notes.get(share)
+                        or f"{reference.source}: {value:.3f} answered, +/- {share_tolerance}",
+                    )
+                )
+    return checks
+
+
+def distribution_guard(bounds: dict, reference: Reference | None, programmes: list[str]) -> Guard:
+    """Shares and rates per programme against bounds from config/quality.yml.
+
+    Bulletin mode (``reference.is_bulletin``): the bulletin's figures with the
+    top-level bounds. User mode: the ``user_mode`` bounds, which hold for any
+    data, and the previous passing validation as the reference when there is
+    one. ``programmes`` are those with cases in the sample: a programme the
+    user did not load is not guarded.
+    """
+    sql = distribution_sql()
+    if reference is not None and reference.is_bulletin:
+        floor = bounds["minimum_cases"]
+        checks = [
+            _between(f"{p}_cases", floor[n], None, severity=floor["severity"])
+            for n, p in PROGRAMME_PREFIXES.items()
+        ]
+        ratio = bounds["omi2_per_qi_case"]
+        checks.append(_between("omi2_per_qi_case", ratio["min"], ratio["max"], severity=WARNING))
+        for variable, label in (("age_group", "age"), ("ethnic_group", "ethnicity")):
+            for programme, prefix in PROGRAMME_PREFIXES.items():
+                ceiling = bounds["unknown_share"][variable][programme]
+                checks.append(
+                    _between(f"{prefix}_unknown_{label}_share", 0, ceiling, severity=WARNING)
+                )
+        checks += _against_reference(bounds, reference, list(PROGRAMME_PREFIXES))
+        return Guard("distribution_guards", "marts (per programme)", sql, checks)
+
+    user = bounds["user_mode"]
+    checks = []
+    for programme in programmes:
+        prefix = PROGRAMME_PREFIXES[programme]
+        floor = user["minimum_cases"]
         checks.append(
             _between(
-                f"{prefix}_q{q}_yes_rate",
-                max(0.0, pct - tolerance),
-                min(100.0, pct + tolerance),
-                severity=bounds["yes_rate_severity"],
-                why=f"bulletin: {pct}% of {n}",
+                f"{prefix}_cases",
+                floor["cases"],
+                None,
+                severity=floor["severity"],
+                why=f"fewer than {floor['cases']} cases: estimates too imprecise to compare",
             )
         )
-        share = n / cases[programme]
-        checks.append(
-            _between(
-                f"{prefix}_q{q}_answered_share",
-                max(0.0, round(share - share_tolerance, 3)),
-                min(1.0, round(share + share_tolerance, 3)),
-                severity=bounds["answered_share_severity"],
-                why=f"bulletin: {n} of {cases[programme]} cases answered Yes or No",
+        for label in ("age", "ethnicity"):
+            ceiling = user["unknown_share"]
+            checks.append(
+                _between(
+                    f"{prefix}_unknown_{label}_share",
+                    0,
+                    ceiling["max"],
+                    severity=ceiling["severity"],
+                    why=f"{label} unknown for more than {ceiling['max']:.0%} of cases",
+                )
             )
-        )
+        answered = user["minimum_answered_share"]
+        for q in QUESTIONS:
+            checks.append(
+                _between(
+                    f"{prefix}_q{q}_answered_share",
+                    answered["share"],
+                    None,
+                    severity=answered["severity"],
+                    why=f"question {q}: fewer than {answered['share']:.0%} of cases answered "
+                    "Yes or No (a column missing or shifted?)",
+                )
+            )
+        if reference is not None and reference.metrics.get(f"{prefix}_cases"):
+            before = reference.metrics[f"{prefix}_cases"]
+            drop = user["maximum_case_drop"]
+            checks.append(
+                _between(
+                    f"{prefix}_cases",
+                    round(before * (1 - drop["share"]), 3),
+                    None,
+                    severity=drop["severity"],
+                    why=f"{reference.source}: {before:.0f} cases; a fall of more than "
+                    f"{drop['share']:.0%} looks like a truncated extract",
+                )
+            )
+    if reference is not None:
+        checks += _against_reference(bounds, reference, programmes)
     return Guard("distribution_guards", "marts (per programme)", sql, checks)

@@ -26,10 +26,12 @@ from typing import Any
 
 import duckdb
 
-from public_protection.demo.targets import read_subgroup_cells
+from public_protection.build_info import BuildInfo, read_build_info
 from public_protection.quality.suites import (
     CRITICAL,
+    PROGRAMME_PREFIXES,
     Guard,
+    Reference,
     agency_change_guard,
     dim_case_guard,
     distribution_guard,
@@ -42,7 +44,8 @@ from public_protection.quality.suites import (
     subgroup_guard,
 )
 
-# Great Expectations phones home unless told not to (no network here anyway).
+# Great Expectations sends usage statistics unless told not to; the warehouse
+# holds personal data, so nothing about it leaves the machine.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 RESULTS_DDL = """
@@ -73,6 +76,17 @@ create table if not exists dq.dbt_test_results (
     failures bigint,
     message varchar,
     execution_seconds double
+)
+"""
+
+# User mode's reference: the distribution metrics of the last validation that
+# passed (no critical failure), replaced each time one passes.
+BASELINE_DDL = """
+create table if not exists dq.distribution_baseline (
+    run_id varchar not null,
+    run_at timestamp not null,
+    metric varchar not null,
+    value double
 )
 """
 
@@ -121,6 +135,9 @@ class ValidationReport:
     run_at: dt.datetime
     outcomes: list[Outcome] = field(default_factory=list)
     data_docs: str = ""
+    build: BuildInfo | None = None
+    reference: str = ""  # what the distribution guards compared with
+    metrics: dict[str, float | None] = field(default_factory=dict)
 
     @property
     def critical_failures(self) -> list[Outcome]:
@@ -130,14 +147,60 @@ class ValidationReport:
     def warnings(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.success and o.severity != CRITICAL]
 
+    @property
+    def sets_baseline(self) -> bool:
+        """A passing user-mode run becomes the reference for the next one."""
+        return (
+            self.build is not None
+            and not self.build.is_bulletin_mode
+            and not self.critical_failures
+        )
 
-def _published_rates() -> dict[tuple[str, int], tuple[int, float]]:
-    """The bulletin's all-cases (n, % yes) per programme and question."""
-    return {
-        (cell.programme, cell.question): (cell.n, cell.pct)
-        for cell in read_subgroup_cells()
-        if cell.variable == "all" and cell.programme != "All"
-    }
+
+def bulletin_reference(con: duckdb.DuckDBPyConnection) -> Reference:
+    """The bulletin's all-cases figures per programme, from the seeds in the warehouse."""
+    sizes = dict(
+        zip(
+            ("OMI2", "Q&I"),
+            con.execute(
+                "select omi2_n, qi_n from seeds.published_area_sample where area = 'Total'"
+            ).fetchone(),
+            strict=True,
+        )
+    )
+    metrics: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    rows = con.execute(
+        "select question_no, omi2_n, omi2_pct_yes, qi_n, qi_pct_yes "
+        "from seeds.published_subgroup_tables where variable = 'all'"
+    ).fetchall()
+    for question, *figures in rows:
+        for (programme, prefix), (n, pct) in zip(
+            PROGRAMME_PREFIXES.items(), (figures[:2], figures[2:]), strict=True
+        ):
+            rate, share = f"{prefix}_q{question}_yes_rate", f"{prefix}_q{question}_answered_share"
+            metrics[rate], metrics[share] = float(pct), n / sizes[programme]
+            notes[rate] = f"bulletin: {pct}% of {n}"
+            notes[share] = f"bulletin: {n} of {sizes[programme]} cases answered Yes or No"
+    return Reference("bulletin", metrics, notes)
+
+
+def baseline_reference(con: duckdb.DuckDBPyConnection) -> Reference | None:
+    """The last passing validation's metrics, or None before the first."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'dq' and table_name = 'distribution_baseline'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    rows = con.execute(
+        "select run_id, run_at, metric, value from dq.distribution_baseline"
+    ).fetchall()
+    if not rows:
+        return None
+    run_id, run_at = rows[0][0], rows[0][1]
+    source = f"previous validation {run_id[:8]} ({run_at:%Y-%m-%d %H:%M})"
+    return Reference(source, {metric: value for *_, metric, value in rows if value is not None})
 
 
 def _seed_column(project_dir: Path, seed: str, column: str) -> list[str]:
@@ -145,7 +208,9 @@ def _seed_column(project_dir: Path, seed: str, column: str) -> list[str]:
         return [row[column] for row in csv.DictReader(handle)]
 
 
-def build_guards(project_dir: Path) -> list[Guard]:
+def build_guards(
+    project_dir: Path, reference: Reference | None, programmes: list[str]
+) -> list[Guard]:
     bounds = load_bounds(project_dir)
     trusts = [t.upper() for t in _seed_column(project_dir, "omi2_trusts", "trust_name")]
     inspections = _seed_column(project_dir, "qi_inspections", "inspection_id")
@@ -158,7 +223,7 @@ def build_guards(project_dir: Path) -> list[Guard]:
         fct_case_judgement_guard(),
         subgroup_guard(),
         agency_change_guard(),
-        distribution_guard(bounds, _published_rates()),
+        distribution_guard(bounds, reference, programmes),
     ]
 
 
@@ -173,14 +238,33 @@ def _observed(result: dict[str, Any]) -> str | None:
     return str(value)
 
 
-def run_guards(db: Path, project_dir: Path, docs_root: Path) -> ValidationReport:
-    """Validate every guard against ``db`` (read-only); results are returned, not stored."""
+def run_guards(
+    db: Path, project_dir: Path, docs_root: Path, new_baseline: bool = False
+) -> ValidationReport:
+    """Validate every guard against ``db`` (read-only); results are returned, not stored.
+
+    The build record decides the distribution guards' reference: the bulletin in
+    bulletin mode; in user mode the last passing validation (none with
+    ``new_baseline``, which makes this run the reference if it passes).
+    """
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
-    guards = build_guards(project_dir)
+    build = read_build_info(db)
     frames = {}
     with duckdb.connect(str(db), read_only=True) as con:
+        if build.is_bulletin_mode:
+            reference = bulletin_reference(con)
+        else:
+            reference = None if new_baseline else baseline_reference(con)
+        programmes = [
+            row[0]
+            for row in con.execute(
+                "select distinct programme from marts.dim_case order by 1"
+            ).fetchall()
+            if row[0] in PROGRAMME_PREFIXES
+        ]
+        guards = build_guards(project_dir, reference, programmes)
         for guard in guards:
             try:
                 frames[guard.name] = con.execute(guard.sql).df()
@@ -191,7 +275,16 @@ def run_guards(db: Path, project_dir: Path, docs_root: Path) -> ValidationReport
                 ) from None
 
     run_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    report = ValidationReport(run_id=str(uuid.uuid4()), run_at=run_at)
+    report = ValidationReport(
+        run_id=str(uuid.uuid4()),
+        run_at=run_at,
+        build=build,
+        reference=reference.source if reference else "none (first validation of this warehouse)",
+        metrics={
+            name: (None if value != value else float(value))  # NaN (no answers) -> None
+            for name, value in frames["distribution_guards"].iloc[0].items()
+        },
+    )
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="file", project_root_dir=str(docs_root))
@@ -258,6 +351,7 @@ def _ensure_dq(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists dq")
     con.execute(RESULTS_DDL)
     con.execute(DBT_RESULTS_DDL)
+    con.execute(BASELINE_DDL)
     con.execute(ALL_CHECKS_VIEW)
 
 
@@ -287,6 +381,12 @@ def store(db: Path, report: ValidationReport) -> None:
                 for o in report.outcomes
             ],
         )
+        if report.sets_baseline:
+            con.execute("delete from dq.distribution_baseline")
+            con.executemany(
+                "insert into dq.distribution_baseline values (?, ?, ?, ?)",
+                [(report.run_id, report.run_at, k, v) for k, v in sorted(report.metrics.items())],
+            )
         con.commit()
 
 
@@ -342,8 +442,8 @@ def record_dbt_results(db: Path, project_dir: Path) -> int:
     return len(rows)
 
 
-def validate(db: Path, project_dir: Path) -> ValidationReport:
+def validate(db: Path, project_dir: Path, new_baseline: bool = False) -> ValidationReport:
     """Run every suite, store the results in ``dq``, and write Data Docs beside ``db``."""
-    report = run_guards(db, project_dir, docs_root=db.parent)
+    report = run_guards(db, project_dir, docs_root=db.parent, new_baseline=new_baseline)
     store(db, report)
     return report

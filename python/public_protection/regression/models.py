@@ -9,7 +9,9 @@ what the warehouse's models find).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -29,6 +31,14 @@ from public_protection.regression.stepwise import (
 
 SAMPLES = ("All", "CRC", "NPS")
 QUESTIONS = tuple(range(1, 8))
+
+# A model is flagged as not reliable below this many events per parameter:
+# the smaller of the Yes and No counts over the parameters of the largest model
+# reported (stepwise, or with programme forced in). Peduzzi et al. (1996), "A
+# simulation study of the number of events per variable in logistic regression
+# analysis", J Clin Epidemiol 49(12): below 10, coefficients are biased and
+# their intervals and significance tests are not to be trusted.
+MIN_EVENTS_PER_PARAMETER = 10
 
 # Candidate variables and their levels, reference first (as the bulletin's tables
 # order them). Booleans enter as No (reference) / Yes.
@@ -56,37 +66,39 @@ def level_label(level) -> str:
     return str(level)
 
 
-# The text's significance statements (shared/bulletin/text_facts.md, section 5):
-# (question, sample, variable, expected significant?, source lines).
+# The bulletin text's significance statements: (question, sample, variable,
+# expected significant?, where the bulletin says it). "Q3 commentary" is the text
+# under Table 4 in section 2 (each question's commentary names the variables its
+# regression found significant); the Conclusion (section 3) adds the NPS results.
 BULLETIN_STATEMENTS: list[tuple[int, str, str, bool, str]] = [
-    (1, "All", "programme", False, "L306-308"),
-    (2, "All", "programme", False, "L425-428"),
-    (3, "All", "programme", True, "L504-505"),
-    (4, "All", "programme", True, "L606-608"),
-    (5, "All", "programme", True, "L695-697"),
-    (6, "All", "programme", True, "L792-795"),
-    (7, "All", "programme", False, "L890-896"),
-    (3, "CRC", "programme", True, "L509-512"),
-    (4, "CRC", "programme", True, "L612-615"),
-    (5, "CRC", "programme", True, "L700-703"),
-    (6, "CRC", "programme", True, "L798-801"),
-    (3, "NPS", "programme", False, "L509-512, L977-980"),
-    (4, "NPS", "programme", False, "L612-615, L977-980"),
-    (5, "NPS", "programme", False, "L700-703, L977-980"),
-    (6, "NPS", "programme", True, "L798-801"),
-    (1, "All", "rosh_level", True, "L308-309"),
-    (2, "All", "rosh_level", True, "L425-428"),
-    (5, "All", "mappa_eligible", True, "L697-698"),
-    (3, "All", "mappa_eligible", True, "L506-507"),
-    (3, "All", "rosh_level", True, "L506-507"),
-    (4, "All", "mappa_eligible", True, "L608-610"),
-    (4, "All", "rosh_level", True, "L608-610"),
-    (6, "All", "mappa_eligible", True, "L795-796"),
-    (6, "All", "rosh_level", True, "L795-796"),
-    (7, "All", "mappa_eligible", True, "L890-896"),
-    (7, "All", "rosh_level", True, "L890-896"),
-    (7, "All", "domestic_abuse_perpetrator", True, "L890-896"),
-    (7, "All", "child_protection_case", True, "L890-896"),
+    (1, "All", "programme", False, "Q1 commentary"),
+    (2, "All", "programme", False, "Q2 commentary"),
+    (3, "All", "programme", True, "Q3 commentary"),
+    (4, "All", "programme", True, "Q4 commentary"),
+    (5, "All", "programme", True, "Q5 commentary"),
+    (6, "All", "programme", True, "Q6 commentary"),
+    (7, "All", "programme", False, "Q7 commentary"),
+    (3, "CRC", "programme", True, "Q3 commentary"),
+    (4, "CRC", "programme", True, "Q4 commentary"),
+    (5, "CRC", "programme", True, "Q5 commentary"),
+    (6, "CRC", "programme", True, "Q6 commentary"),
+    (3, "NPS", "programme", False, "Q3 commentary; section 3, Conclusion"),
+    (4, "NPS", "programme", False, "Q4 commentary; section 3, Conclusion"),
+    (5, "NPS", "programme", False, "Q5 commentary; section 3, Conclusion"),
+    (6, "NPS", "programme", True, "Q6 commentary"),
+    (1, "All", "rosh_level", True, "Q1 commentary"),
+    (2, "All", "rosh_level", True, "Q2 commentary"),
+    (5, "All", "mappa_eligible", True, "Q5 commentary"),
+    (3, "All", "mappa_eligible", True, "Q3 commentary"),
+    (3, "All", "rosh_level", True, "Q3 commentary"),
+    (4, "All", "mappa_eligible", True, "Q4 commentary"),
+    (4, "All", "rosh_level", True, "Q4 commentary"),
+    (6, "All", "mappa_eligible", True, "Q6 commentary"),
+    (6, "All", "rosh_level", True, "Q6 commentary"),
+    (7, "All", "mappa_eligible", True, "Q7 commentary"),
+    (7, "All", "rosh_level", True, "Q7 commentary"),
+    (7, "All", "domestic_abuse_perpetrator", True, "Q7 commentary"),
+    (7, "All", "child_protection_case", True, "Q7 commentary"),
 ]
 
 
@@ -103,6 +115,7 @@ class ModelRun:
     stepwise: StepwiseResult
     full: Fit
     programme_forced: Fit | None
+    warnings: list[str] = field(default_factory=list)  # raised while fitting, kept
 
 
 def read_cases(db: Path) -> pd.DataFrame:
@@ -131,6 +144,18 @@ def read_cases(db: Path) -> pd.DataFrame:
 
 
 def fit_question(frame: pd.DataFrame, question: int, sample: str, removal: str) -> ModelRun:
+    """Fit one question's models, keeping every warning with the model instead of printing it."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        run = _fit_question(frame, question, sample, removal)
+    run.warnings += [f"{w.category.__name__}: {w.message}" for w in caught]
+    for fit in (run.stepwise.final, run.full, run.programme_forced):
+        if fit is not None:
+            run.warnings += fit.warnings
+    return run
+
+
+def _fit_question(frame: pd.DataFrame, question: int, sample: str, removal: str) -> ModelRun:
     data = frame[frame["question_id"] == question]
     if sample != "All":
         data = data[data["responsible_agency"] == sample]
@@ -194,18 +219,22 @@ def _terms(run: ModelRun, fit: Fit, kind: str) -> list[dict]:
             "level": None,
             "reference_level": None,
             "coefficient": float(params[0]),
-            "odds_ratio": float(np.exp(params[0])),
-            "ci_low": float(np.exp(params[0] - 1.959964 * errors[0])),
-            "ci_high": float(np.exp(params[0] + 1.959964 * errors[0])),
+            "odds_ratio": float(np.exp(min(params[0], 700))),
+            "ci_low": float(np.exp(min(params[0] - 1.959964 * errors[0], 700))),
+            "ci_high": float(np.exp(min(params[0] + 1.959964 * errors[0], 700))),
             "p_value": float(pvalues[0]),
             "step_entered": None,
+            "cases_at_level": None,
         }
     ]
     position = 1
     for variable in fit.variables:
         block = run.blocks[variable]
-        for label in block.labels:
+        for index, label in enumerate(block.labels):
             b, se = float(params[position]), float(errors[position])
+            # Cases at this level in the model's sample: the report names a
+            # separated level only when this is at least its minimum cell size.
+            at_level = int(run.weights[block.columns[:, index] == 1].sum())
             rows.append(
                 {
                     "model_kind": kind,
@@ -222,6 +251,7 @@ def _terms(run: ModelRun, fit: Fit, kind: str) -> list[dict]:
                     "step_entered": run.stepwise.entered_at.get(variable)
                     if kind == "stepwise"
                     else None,
+                    "cases_at_level": at_level,
                 }
             )
             position += 1
@@ -235,7 +265,52 @@ def _pseudo_r2(fit: Fit, null: Fit, n: int) -> tuple[float, float]:
     return float(mcfadden), float(nagelkerke)
 
 
-def tables(runs: list[ModelRun], removal: str) -> dict[str, pd.DataFrame]:
+def reliability(run: ModelRun, events: int, n: int) -> tuple[float, str | None]:
+    """Events per parameter, and why the model is not reliable (None when it is).
+
+    Not reliable: fewer than ``MIN_EVENTS_PER_PARAMETER`` events per parameter,
+    or a selected variable none of whose levels can be estimated (separation).
+    """
+    fits = [f for f in (run.stepwise.final, run.programme_forced) if f is not None]
+    # At least the constant: a model that selected nothing still estimates one.
+    parameters = max(1, *(sum(run.blocks[v].columns.shape[1] for v in f.variables) for f in fits))
+    smaller = min(events, n - events)
+    per_parameter = smaller / parameters
+    reasons = []
+    if smaller == 0:
+        reasons.append("every case has the same judgement")
+    elif per_parameter < MIN_EVENTS_PER_PARAMETER:
+        reasons.append(
+            f"{per_parameter:.1f} events per parameter (fewer than {MIN_EVENTS_PER_PARAMETER})"
+        )
+    notes = run.stepwise.final.separation
+    for variable in run.stepwise.selected:
+        hit = sum(1 for note in notes if note.startswith(f"{variable}="))
+        if hit >= len(run.blocks[variable].labels):
+            reasons.append(f"no level of {variable} can be estimated (separation)")
+    return per_parameter, "; ".join(reasons) or None
+
+
+def listwise_note(run: ModelRun, n: int) -> str | None:
+    """How many cases listwise deletion removed, and which variables were missing."""
+    removed = run.n_before_deletion - n
+    if not removed:
+        return None
+    missing = ", ".join(f"{variable} {count:,}" for variable, count in sorted(run.dropped.items()))
+    return (
+        f"{removed:,} of {run.n_before_deletion:,} cases "
+        f"({removed / run.n_before_deletion:.0%}) left out for a missing value ({missing})"
+    )
+
+
+def _warning_summary(messages: list[str]) -> str | None:
+    counts = Counter(messages)
+    return "; ".join(f"{m} (x{c})" if c > 1 else m for m, c in sorted(counts.items())) or None
+
+
+def tables(
+    runs: list[ModelRun], removal: str, compare_with_bulletin: bool = True
+) -> dict[str, pd.DataFrame]:
     models, terms, steps = [], [], []
     for run in runs:
         model_id = f"q{run.question}_{run.sample.lower()}"
@@ -250,17 +325,20 @@ def tables(runs: list[ModelRun], removal: str) -> dict[str, pd.DataFrame]:
                 for note in fit.separation
             }
         )
+        events = int((run.y * run.weights).sum())
+        per_parameter, unreliable = reliability(run, events, n)
         models.append(
             {
                 "model_id": model_id,
                 "question_id": run.question,
                 "sample": run.sample,
                 "n": n,
-                "events": int((run.y * run.weights).sum()),
+                "events": events,
                 "covariate_patterns": len(run.y),
                 "n_before_listwise_deletion": run.n_before_deletion,
                 "n_dropped_listwise": run.n_before_deletion - n,
                 "missing_by_variable": json.dumps(run.dropped, sort_keys=True),
+                "listwise_note": listwise_note(run, n),
                 "method": f"FSTEP({removal.upper()}) PIN(.05) POUT(.10)",
                 "removal_test": removal,
                 "variables_selected": ", ".join(run.stepwise.selected),
@@ -275,6 +353,10 @@ def tables(runs: list[ModelRun], removal: str) -> dict[str, pd.DataFrame]:
                 "programme_p_value_full_model": _programme_p(run, run.full),
                 "stopped_because": run.stepwise.stopped_because,
                 "separation_warnings": "; ".join(separation) or None,
+                "events_per_parameter": per_parameter,
+                "is_reliable": unreliable is None,
+                "reliability_note": unreliable,
+                "fit_warnings": _warning_summary(run.warnings),
             }
         )
         for kind, fit in (
@@ -302,6 +384,8 @@ def tables(runs: list[ModelRun], removal: str) -> dict[str, pd.DataFrame]:
         (row.question_id, row.sample): set(filter(None, row.variables_selected.split(", ")))
         for row in model_frame.itertuples()
     }
+    # The bulletin's statements are compared only in bulletin mode; on a user's
+    # own extracts the table is there, empty, so queries against it still work.
     comparison = [
         {
             "question_id": q,
@@ -310,22 +394,39 @@ def tables(runs: list[ModelRun], removal: str) -> dict[str, pd.DataFrame]:
             "bulletin_significant": expected,
             "warehouse_selected": variable in selected[(q, sample)],
             "agrees": (variable in selected[(q, sample)]) == expected,
-            "source_lines": lines,
+            "bulletin_passage": passage,
         }
-        for q, sample, variable, expected, lines in BULLETIN_STATEMENTS
+        for q, sample, variable, expected, passage in BULLETIN_STATEMENTS
+        if compare_with_bulletin
     ]
+    comparison_columns = [
+        "question_id", "sample", "variable", "bulletin_significant",
+        "warehouse_selected", "agrees", "bulletin_passage",
+    ]  # fmt: skip
     return {
         "regression_models": model_frame,
         "regression_terms": pd.DataFrame(terms),
         "regression_steps": pd.DataFrame(steps),
-        "regression_vs_bulletin": pd.DataFrame(comparison),
+        "regression_vs_bulletin": pd.DataFrame(comparison, columns=comparison_columns).astype(
+            {
+                "question_id": "int64",
+                "bulletin_significant": bool,
+                "warehouse_selected": bool,
+                "agrees": bool,
+                "sample": object,
+                "variable": object,
+                "bulletin_passage": object,
+            }
+        ),
     }
 
 
-def run_regressions(db: Path, removal: str = "lr") -> dict[str, pd.DataFrame]:
+def run_regressions(
+    db: Path, removal: str = "lr", compare_with_bulletin: bool = True
+) -> dict[str, pd.DataFrame]:
     frame = read_cases(db)
     runs = [fit_question(frame, q, sample, removal) for q in QUESTIONS for sample in SAMPLES]
-    return tables(runs, removal)
+    return tables(runs, removal, compare_with_bulletin)
 
 
 def store(db: Path, results: dict[str, pd.DataFrame]) -> None:

@@ -58,6 +58,7 @@ class Fit:
     variables: tuple[str, ...]
     result: object
     separation: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what statsmodels or numpy warned
 
     @property
     def llf(self) -> float:
@@ -95,15 +96,16 @@ def fit_logit(
     """
     x = design(blocks, variables, len(y))
     model = sm.GLM(y, x, family=sm.families.Binomial(), freq_weights=weights)
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")  # separation is reported below, not warned
+    # Warnings (no convergence, perfect prediction, overflow) are kept with the
+    # fit and stored with the model, never printed: separation is reported below.
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
         result = model.fit(maxiter=100)
-    return Fit(variables, result, separation_notes(y, blocks, variables, result, weights))
+    notes = [f"{w.category.__name__}: {w.message}" for w in caught]
+    return Fit(variables, result, separation_notes(y, blocks, variables, result), notes)
 
 
-def separation_notes(
-    y: np.ndarray, blocks: dict[str, Block], variables, result, weights=None
-) -> list[str]:
+def separation_notes(y: np.ndarray, blocks: dict[str, Block], variables, result) -> list[str]:
     """Levels that separate the outcome, and estimates that show it.
 
     Complete or quasi-complete separation: every case at a level has the same
@@ -111,7 +113,6 @@ def separation_notes(
     standard error beyond 50, which no real effect on this scale produces.
     """
     notes = []
-    counts = np.ones_like(y) if weights is None else np.asarray(weights)
     params, errors = np.asarray(result.params), np.asarray(result.bse)
     position = 1
     for variable in variables:
@@ -120,9 +121,9 @@ def separation_notes(
             column = block.columns[:, index]
             at_level = y[column == 1] if block.reference is not None else np.array([])
             if at_level.size and (at_level.min() == at_level.max()):
+                # No count: such groups are often small, and the note is published.
                 outcome = "yes" if at_level[0] == 1 else "no"
-                cases = int(counts[column == 1].sum())
-                notes.append(f"{variable}={label}: all {cases} case(s) {outcome}")
+                notes.append(f"{variable}={label}: every case {outcome}")
             elif (
                 abs(params[position]) > 10
                 or not np.isfinite(errors[position])

@@ -16,7 +16,7 @@ from public_protection.report.data import read_report_data
 from public_protection.report.disclosure import DEFAULT_MINIMUM_N
 from public_protection.report.exports import export_sheets, write_csvs, write_workbook
 from public_protection.report.findings import question_findings
-from public_protection.report.html import ReportContext, render_html
+from public_protection.report.html import ReportContext, render_html, report_title
 from public_protection.report.tables import build_layout
 
 HTML_NAME = "public_protection_report.html"
@@ -34,7 +34,8 @@ class ReportResult:
     minimum_n: int
     primary_suppressed: int
     secondary_suppressed: int
-    reconciled: tuple[int, int]  # (matching, published)
+    reconciled: tuple[int, int] | None  # (matching, published); None in user mode
+    mode: str  # "bulletin mode" / "user mode"
 
 
 def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> ReportResult:
@@ -42,14 +43,16 @@ def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> 
     data = read_report_data(db)
     layout = build_layout(data, minimum_n)
     findings = {
-        table.question_id: question_findings(data, table.question_id)
+        table.question_id: question_findings(data, table.question_id, minimum_n)
         for table in layout.subgroup_tables
     }
     method = str(data.models["method"].iloc[0]) if len(data.models) else "not run"
-    html = render_html(data, layout, findings, ReportContext(db.name, method))
+    context = ReportContext(db.name, method, report_title(data.build), data.build)
+    html = render_html(data, layout, findings, context)
     sheets = export_sheets(data, layout, findings)
     notes = [
-        f"Built from {db.name}. Cells with n below {minimum_n} are shown as [c] "
+        f"Built from {db.name} ({data.build.describe()}). "
+        f"Cells with n below {minimum_n} are shown as [c] "
         f"({layout.suppression.count('primary')} below the minimum, "
         f"{layout.suppression.count('secondary')} more so they cannot be recovered "
         "from totals). Percentages to one decimal place; the warehouse keeps every figure.",
@@ -62,7 +65,7 @@ def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> 
     try:
         staging.mkdir()
         (staging / HTML_NAME).write_text(html, encoding="utf-8")
-        write_workbook(sheets, staging / WORKBOOK_NAME, notes)
+        write_workbook(sheets, staging / WORKBOOK_NAME, context.title, notes)
         write_csvs(sheets, staging / CSV_FOLDER)
         # Swap the finished folder in; the old one is removed only afterwards.
         retired = folder.with_name(f".{folder.name}.{os.getpid()}.old")
@@ -72,7 +75,7 @@ def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> 
         shutil.rmtree(retired, ignore_errors=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    matched = int(data.reconciliation["is_match"].sum())
+    matched = sum(row.is_match for row in layout.reconciliation)
     return ReportResult(
         folder=folder,
         html=folder / HTML_NAME,
@@ -82,5 +85,6 @@ def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> 
         minimum_n=minimum_n,
         primary_suppressed=layout.suppression.count("primary"),
         secondary_suppressed=layout.suppression.count("secondary"),
-        reconciled=(matched, len(data.reconciliation)),
+        reconciled=(matched, len(layout.reconciliation)) if data.build.is_bulletin_mode else None,
+        mode=data.build.mode_label,
     )

@@ -13,6 +13,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from public_protection.build_info import BuildInfo, BuildInfoMissing, read_build_info
+
 QUERIES = {
     "questions": "select question_id, stage, short_name, wording "
     "from marts.dim_question order by question_id",
@@ -55,6 +57,7 @@ class ReportData:
     terms: pd.DataFrame
     vs_bulletin: pd.DataFrame
     checks: pd.DataFrame
+    build: BuildInfo
 
 
 def read_report_data(db: Path) -> ReportData:
@@ -78,4 +81,8 @@ def read_report_data(db: Path) -> ReportData:
                     f"{db} has no {table}: run `public-protection {stage}` first"
                 )
             frames[key] = con.sql(query).df()
-    return ReportData(**frames)
+    try:
+        build = read_build_info(db)
+    except BuildInfoMissing as missing:
+        raise ReportInputMissing(str(missing)) from None
+    return ReportData(**frames, build=build)

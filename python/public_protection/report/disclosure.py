@@ -9,6 +9,14 @@ Relations with categories that do not cover the total (unknown values are not
 printed) are treated as exact anyway: the unknown count may be small or
 published elsewhere, so the conservative reading is the safe one.
 
+Zeros are shown, never suppressed, and never hidden to protect another cell.
+A structural zero (no extract was supplied: London Q&I when no London workbook
+was loaded) means "no data", which describes nobody. A zero count of cases in a
+category where data was supplied describes nobody either: no person can be
+picked out of an empty group. What a zero can reveal is an attribute of a
+*group* (every case in a small group judged the same way); that is protected
+by the minimum on the group's own n, which hides its percentage with its count.
+
 The warehouse keeps the full figures; only what leaves it is suppressed.
 """
 
@@ -63,7 +71,7 @@ def suppress(
         raise KeyError(f"relations name cells with no n: {sorted(map(str, unknown))[:5]}")
     result = Suppression(minimum_n)
     for cell, n in cells.items():
-        if n < minimum_n:
+        if 0 < n < minimum_n:
             result.reasons[cell] = "primary"
     changed = True
     while changed:  # each pass only adds cells, so this ends
@@ -72,7 +80,8 @@ def suppress(
             hidden = [m for m in relation.members() if m in result]
             if len(hidden) != 1:
                 continue
-            visible_parts = [p for p in relation.parts if p not in result]
+            # A zero hides nothing (see the module's note): protect with a real count.
+            visible_parts = [p for p in relation.parts if p not in result and cells[p] > 0]
             if visible_parts:
                 order = {p: i for i, p in enumerate(relation.parts)}
                 chosen = min(visible_parts, key=lambda p: (cells[p], order[p]))

@@ -151,26 +151,31 @@ def export_sheets(
             ],
         )
     )
-    sheets.append(
-        (
-            "reconciliation",
-            "Reconciliation with the published bulletin",
-            ["Check", "Published in", "Figure", "Published", "Warehouse", "Decimals", "Match"],
-            [
+    if data.build.is_bulletin_mode:
+        sheets.append(
+            (
+                "reconciliation",
+                "Reconciliation with the published bulletin",
+                ["Check", "Published in", "Figure", "Published", "Warehouse", "Decimals", "Match"],
                 [
-                    r.check_id,
-                    r.published_in,
-                    r.description,
-                    float(r.published_value),
-                    # Six places: enough to see why a figure rounds as it does.
-                    None if pd.isna(r.warehouse_value) else round(float(r.warehouse_value), 6),
-                    int(r.decimals),
-                    "Yes" if r.is_match else "No",
-                ]
-                for r in data.reconciliation.itertuples()
-            ],
+                    [
+                        r.check_id,
+                        r.published_in,
+                        r.description,
+                        r.published_value,
+                        # Six places: enough to see why a figure rounds as it does.
+                        SUPPRESSED
+                        if r.suppressed
+                        else None
+                        if r.warehouse_value is None
+                        else round(r.warehouse_value, 6),
+                        r.decimals,
+                        "Yes" if r.is_match else "No",
+                    ]
+                    for r in layout.reconciliation
+                ],
+            )
         )
-    )
     return sheets
 
 
@@ -191,11 +196,11 @@ def _sheet_name(stem: str) -> str:
     return stem.replace("_", " ").capitalize()[:31]
 
 
-def write_workbook(sheets: list[Sheet], path: Path, notes: Sequence[str]) -> Path:
+def write_workbook(sheets: list[Sheet], path: Path, title: str, notes: Sequence[str]) -> Path:
     workbook = Workbook()
     contents = workbook.active
     contents.title = "Contents"
-    contents.append(["The quality of public protection work: OMI2 and Q&I compared"])
+    contents.append([title])
     contents["A1"].font = Font(bold=True, size=14)
     for note in notes:
         contents.append([note])

@@ -7,6 +7,7 @@ extracts says what those extracts show.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ import pandas as pd
 
 from public_protection.regression.models import CANDIDATES, level_label
 from public_protection.report.data import ReportData
+from public_protection.report.disclosure import SUPPRESSED
 from public_protection.report.tables import VARIABLE_LABELS
 
 SAMPLE_PHRASES = {
@@ -40,10 +42,8 @@ def _label(variable: str) -> str:
     return VARIABLE_LABELS.get(variable, variable.replace("_", " "))
 
 
-# A stored separation warning: "rosh_level=High/Very high: all 2 case(s) yes".
-SEPARATION = re.compile(
-    r"(?P<variable>\w+)=(?P<level>[^:;]+): all \d+ case\(s\) (?P<answer>yes|no)"
-)
+# A stored separation warning: "rosh_level=High/Very high: every case yes".
+SEPARATION = re.compile(r"(?P<variable>\w+)=(?P<level>[^:;]+): every case (?P<answer>yes|no)")
 # Beyond these the estimate is an artefact of (quasi-)separation, not a finding.
 MAX_ABS_COEFFICIENT = 10.0
 
@@ -114,34 +114,91 @@ def _other_variables(
     return sentences
 
 
-def question_findings(data: ReportData, question_id: int) -> QuestionFindings:
+def _count(value: int, minimum_n: int) -> str:
+    """A count as the tables would print it: hidden when 0 < value < minimum_n."""
+    return SUPPRESSED if 0 < value < minimum_n else f"{value:,}"
+
+
+def _listwise_sentence(model, minimum_n: int) -> str | None:
+    """How many cases listwise deletion left out of the model, and for which variables."""
+    removed = int(model.n_dropped_listwise)
+    if not removed:
+        return None
+    missing = json.loads(model.missing_by_variable or "{}")
+    detail = ", ".join(
+        f"{_label(variable)} {_count(count, minimum_n)}"
+        for variable, count in sorted(missing.items())
+    )
+    share = removed / model.n_before_listwise_deletion
+    return (
+        f"Listwise deletion left out {share:.0%} of the cases answered, those missing a value "
+        f"of a candidate variable (cases missing each: {detail}; a case may miss several)."
+    )
+
+
+def _separation_sentence(
+    separated: set[tuple[str, str]], terms: pd.DataFrame, minimum_n: int
+) -> str | None:
+    """Name the separated groups of at least ``minimum_n`` cases; only count the others.
+
+    "Every case in this group had the same judgement" is an attribute of each
+    member, so a small group is not named (the tables hide it for the same reason).
+    """
+    if not separated:
+        return None
+    sizes = {
+        (row.variable, str(row.level)): row.cases_at_level
+        for row in terms.itertuples()
+        if row.model_kind == "stepwise" and not pd.isna(row.cases_at_level)
+    }
+    named = sorted(g for g in separated if sizes.get(g, 0) >= minimum_n)
+    unnamed = len(separated) - len(named)
+    groups = [f"{_label(v)} {level}" for v, level in named]
+    if unnamed:
+        groups.append(
+            f"{unnamed} smaller group(s), not named as they hold fewer than {minimum_n} cases"
+        )
+    return (
+        f"Every case in some groups had the same judgement ({'; '.join(groups)}), so their "
+        "odds ratios cannot be estimated."
+    )
+
+
+def question_findings(data: ReportData, question_id: int, minimum_n: int) -> QuestionFindings:
     models = data.models[data.models["question_id"] == question_id]
     paragraphs: list[str] = []
     for model in models.itertuples():
         terms = data.terms[data.terms["model_id"] == model.model_id]
         chosen = [v.strip() for v in (model.variables_selected or "").split(",") if v.strip()]
+        # Positive judgements, hidden when they or the negatives are a small count
+        # (n and the one give the other).
+        small = min(model.events, model.n - model.events)
+        events = SUPPRESSED if 0 < small < minimum_n else f"{model.events:,}"
         opening = (
-            f"For {SAMPLE_PHRASES.get(model.sample, model.sample)} (n = {model.n:,} with "
-            f"{model.events:,} positive judgements; {model.n_dropped_listwise:,} cases "
-            "with a missing value left out), forward stepwise selection "
+            f"For {SAMPLE_PHRASES.get(model.sample, model.sample)} (n = "
+            f"{_count(model.n, minimum_n)} with {events} positive judgements; "
+            f"{_count(model.n_dropped_listwise, minimum_n)} cases with a missing value left "
+            "out), forward stepwise selection "
         )
         if chosen:
             opening += "chose, in order: " + ", ".join(_label(v) for v in chosen) + "."
         else:
             opening += "chose no variable."
         separated = _separated(model)
-        sentences = [
-            opening,
+        sentences = [opening]
+        if listwise := _listwise_sentence(model, minimum_n):
+            sentences.append(listwise)
+        if not model.is_reliable:
+            sentences.append(
+                f"Not reliable: {model.reliability_note}; read the selection and odds ratios "
+                "below as indicative only."
+            )
+        sentences += [
             _programme_sentence(model, terms),
             *_other_variables(chosen, separated, terms),
         ]
-        if separated:
-            # Named without their counts: the groups are small (disclosure control).
-            groups = "; ".join(f"{_label(v)} {level}" for v, level in sorted(separated))
-            sentences.append(
-                f"Every case in some groups had the same judgement ({groups}), so their "
-                "odds ratios cannot be estimated."
-            )
+        if separation := _separation_sentence(separated, terms, minimum_n):
+            sentences.append(separation)
         paragraphs.append(" ".join(sentences))
 
     statements = data.vs_bulletin[data.vs_bulletin["question_id"] == question_id]
@@ -151,7 +208,7 @@ def question_findings(data: ReportData, question_id: int) -> QuestionFindings:
         found = "selected" if row.warehouse_selected else "not selected"
         verdict = "agrees" if row.agrees else "differs"
         against.append(
-            f"The bulletin ({row.source_lines}) reports {_label(row.variable)} as {said} for "
+            f"The bulletin ({row.bulletin_passage}) reports {_label(row.variable)} as {said} for "
             f"{SAMPLE_PHRASES.get(row.sample, row.sample)}; here it is {found}: {verdict}."
         )
     return QuestionFindings(question_id, paragraphs, against)

@@ -9,19 +9,40 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup, escape
 
+from public_protection.build_info import BuildInfo
 from public_protection.report.chart import figure_1_svg
 from public_protection.report.data import ReportData
 from public_protection.report.disclosure import SUPPRESSED
 from public_protection.report.findings import QuestionFindings, format_p
-from public_protection.report.tables import FIGURE_TITLE, PROGRAMMES, TABLE_TITLES, Cell, Layout
+from public_protection.report.tables import (
+    FIGURE_TITLE,
+    PROGRAMMES,
+    TABLE_TITLES,
+    Cell,
+    Layout,
+    ReconciliationRow,
+)
 
 PROGRAMME_LABELS = {"All": "All cases", "OMI2": "OMI2 cases", "Q&I": "Q&I cases"}
+
+
+BULLETIN_TITLE = "The quality of public protection work: OMI2 and Q&I compared"
 
 
 @dataclass(frozen=True)
 class ReportContext:
     warehouse_name: str
     method: str
+    title: str
+    build: BuildInfo
+
+
+def report_title(build: BuildInfo) -> str:
+    """The bulletin's title in bulletin mode; in user mode one made from the data."""
+    if build.is_bulletin_mode:
+        return BULLETIN_TITLE
+    programmes = (build.programmes or "no programme").replace(", ", " and ")
+    return f"The quality of public protection work: {programmes} case assessments, {build.period}"
 
 
 def _suppressed_td(cell: Cell) -> str:
@@ -97,18 +118,26 @@ def dq_summary(checks: pd.DataFrame) -> dict:
     }
 
 
-def reconciliation_summary(reconciliation: pd.DataFrame) -> dict:
-    rows = [
-        {"published_in": name, "figures": len(group), "matched": int(group["is_match"].sum())}
-        for name, group in reconciliation.groupby("published_in", sort=True)
-    ]
-    mismatches = reconciliation[~reconciliation["is_match"].astype(bool)]
+def reconciliation_summary(rows: list[ReconciliationRow]) -> dict:
+    """Counts per table, and the figures that differ (as disclosure control lets them show)."""
+    by_table: dict[str, list[ReconciliationRow]] = {}
+    for row in rows:
+        by_table.setdefault(row.published_in, []).append(row)
     return {
-        "rows": rows,
-        "total": len(reconciliation),
-        "matched": int(reconciliation["is_match"].sum()),
-        "mismatches": mismatches.to_dict("records"),
+        "rows": [
+            {"published_in": name, "figures": len(group), "matched": sum(r.is_match for r in group)}
+            for name, group in sorted(by_table.items())
+        ],
+        "total": len(rows),
+        "matched": sum(r.is_match for r in rows),
+        "mismatches": [r for r in rows if not r.is_match],
     }
+
+
+def warehouse_value(row: ReconciliationRow) -> str:
+    if row.suppressed:
+        return SUPPRESSED
+    return "" if row.warehouse_value is None else f"{row.warehouse_value:.{row.decimals}f}"
 
 
 def render_html(
@@ -140,7 +169,8 @@ def render_html(
         programme_labels=PROGRAMME_LABELS,
         flows=flows,
         dq=dq_summary(data.checks),
-        reconciliation=reconciliation_summary(data.reconciliation),
+        reconciliation=reconciliation_summary(layout.reconciliation),
+        warehouse_value=warehouse_value,
         n=lambda cell: escape(format_n(cell)),
         p=format_p,
         count_td=count_td,

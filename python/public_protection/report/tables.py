@@ -6,6 +6,7 @@ always show the same figures and hide the same cells.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -97,6 +98,20 @@ class AgencyChange:
         return self.change_pp is None
 
 
+@dataclass(frozen=True)
+class ReconciliationRow:
+    """One published figure beside the warehouse's, as the report may print it."""
+
+    check_id: str
+    published_in: str
+    description: str
+    published_value: float
+    warehouse_value: float | None  # None when missing, or hidden (``suppressed``)
+    decimals: int
+    is_match: bool
+    suppressed: bool = False
+
+
 @dataclass
 class Layout:
     minimum_n: int
@@ -104,6 +119,8 @@ class Layout:
     areas: list[AreaRow]
     subgroup_tables: list[SubgroupTable]
     agency: list[AgencyChange]
+    # Bulletin mode only: every published figure beside the warehouse's.
+    reconciliation: list[ReconciliationRow]
 
 
 def _area_key(area: str, column: str) -> tuple:
@@ -181,6 +198,65 @@ def disclosure_cells(data: ReportData) -> tuple[dict[tuple, int], list[Relation]
                 )
             )
     return cells, relations
+
+
+TABLE1_COLUMNS = {"omi2_n": "OMI2", "qi_n": "Q&I", "total_n": "Total"}
+TEXT_AGENCY_FACT = re.compile(r"q(?P<question>\d)_(?P<agency>crc|nps)_(?P<programme>omi2|qi)_pct")
+
+
+def reconciliation_cell(check_id: str) -> tuple | None:
+    """The layout cell a reconciliation figure is taken from, when there is one."""
+    parts = check_id.split(":")
+    if parts[0] == "table1" and len(parts) == 3 and parts[2] in TABLE1_COLUMNS:
+        return _area_key(parts[1], TABLE1_COLUMNS[parts[2]])
+    if parts[0].startswith("table") and len(parts) == 5:
+        question = int(parts[0].removeprefix("table")) - 1
+        return _subgroup_key(question, parts[1], parts[2], parts[3])
+    if parts[0] == "text" and (match := TEXT_AGENCY_FACT.match(parts[1])):
+        programme = "OMI2" if match["programme"] == "omi2" else "Q&I"
+        return _agency_key(int(match["question"]), match["agency"].upper(), programme)
+    return None
+
+
+def reconciliation_rows(
+    frame: pd.DataFrame, hidden: Suppression, minimum_n: int
+) -> list[ReconciliationRow]:
+    """The reconciliation under the tables' disclosure rule.
+
+    A warehouse figure equal to the published one reveals nothing the bulletin
+    did not print, so it is shown. One that differs is shown only when the cell
+    it comes from is shown in the tables; a differing count not in the tables
+    (the text's facts) only when it is at least the minimum n; anything else
+    is hidden.
+    """
+    rows = []
+    for r in frame.itertuples():
+        value = None if pd.isna(r.warehouse_value) else float(r.warehouse_value)
+        cell = reconciliation_cell(r.check_id)
+        if r.is_match or value is None:
+            hide = False
+        elif cell is not None:
+            hide = cell in hidden
+        else:
+            is_count = (
+                int(r.decimals) == 0
+                and "%" not in r.description
+                and "points" not in (r.description)
+            )
+            hide = not is_count or 0 < value < minimum_n
+        rows.append(
+            ReconciliationRow(
+                check_id=r.check_id,
+                published_in=r.published_in,
+                description=r.description,
+                published_value=float(r.published_value),
+                warehouse_value=None if hide else value,
+                decimals=int(r.decimals),
+                is_match=bool(r.is_match),
+                suppressed=hide,
+            )
+        )
+    return rows
 
 
 def _none_if_na(value) -> float | None:
@@ -261,4 +337,9 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
                 is_significant=bool(row.is_significant_at_05) if both else None,
             )
         )
-    return Layout(minimum_n, hidden, area_rows, tables, agency)
+    reconciliation = (
+        reconciliation_rows(data.reconciliation, hidden, minimum_n)
+        if data.build.is_bulletin_mode
+        else []
+    )
+    return Layout(minimum_n, hidden, area_rows, tables, agency, reconciliation)
