@@ -24,3 +24,26 @@
             then '{{ column_name }}'
     end
 {%- endmacro %}
+
+
+{#
+    Why a dd/mm/yyyy date's text is not in that layout, or NULL when it is (or
+    blank). A two-digit year is named: 01/01/70 could be 1970 or 2070.
+#}
+{% macro date_layout_problem(text_column, column_name) -%}
+    case
+        when {{ text_column }} is null then null
+        when regexp_full_match({{ text_column }}, '\d{1,2}/\d{1,2}/\d{4}') then null
+        when regexp_full_match({{ text_column }}, '\d{1,2}/\d{1,2}/\d{2}')
+            then 'unreadable date: {{ column_name }} (two-digit year)'
+        else 'unreadable date: {{ column_name }} (not dd/mm/yyyy)'
+    end
+{%- endmacro %}
+
+{# A dd/mm/yyyy date, or NULL when the text is in another layout or impossible. #}
+{% macro dmy_date(text_expression) -%}
+    case
+        when regexp_full_match({{ text_expression }}, '\d{1,2}/\d{1,2}/\d{4}')
+            then try_strptime({{ text_expression }}, '%d/%m/%Y')::date
+    end
+{%- endmacro %}

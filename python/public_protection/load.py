@@ -39,6 +39,7 @@ from public_protection.readers import (
     open_workbook,
     read_csv,
     read_sheet,
+    require_named_inspection,
 )
 
 LOAD_LOG_DDL = """
@@ -315,11 +316,12 @@ def _write_sheet(
 def _read_file(name: str, path: Path) -> list[SheetReader]:
     """Open one landing file and return a reader per raw table it feeds."""
     if path.suffix.lower() == OMI2_CASES.extension:
-        return [read_csv(name, path.read_bytes(), OMI2_CASES)]
+        return [read_csv(name, path, OMI2_CASES)]
     with path.open("rb") as handle:
         head = handle.read(512)
     workbook = open_workbook(name, path, head)
-    return [read_sheet(name, workbook, table) for table in (QI_CASES, QI_JUDGEMENTS)]
+    cases = require_named_inspection(read_sheet(name, workbook, QI_CASES), name, path.name)
+    return [cases, read_sheet(name, workbook, QI_JUDGEMENTS)]
 
 
 def _write_file(

@@ -7,9 +7,11 @@ staging decides what it means.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
-import io
+import html
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -153,54 +155,87 @@ def _shape_row(
 # --- CSV (OMI2) ---------------------------------------------------------------
 
 
-def decode_cp1252(file: str, data: bytes) -> tuple[str, list[str]]:
-    """Decode an OMI2 extract strictly as Windows-1252.
+# Bytes Windows-1252 leaves undefined: Python's cp1252 codec refuses them.
+CP1252_UNDEFINED = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+# A free-text field may be long (inspectors' rationales); Python's csv module
+# stops at 131,072 characters by default. Past this limit a field is refused
+# by name rather than mistaken for a truncated file.
+MAX_FIELD_CHARS = 16 * 1024 * 1024
+BLOCK_BYTES = 1 << 20
 
-    UTF-8 input is refused rather than decoded into mojibake: bytes that form
-    valid multi-byte UTF-8 sequences almost never occur in real cp1252 text.
+
+def check_cp1252(file: str, path: Path) -> list[str]:
+    """Check an OMI2 extract's bytes in one streaming pass; return warnings.
+
+    Refused: an empty file, one that is not text, a UTF-8 byte-order mark, UTF-8
+    text (non-ASCII bytes that decode as UTF-8 almost never occur in real
+    cp1252 text), and bytes undefined in Windows-1252 (named by line and offset).
+    Memory stays flat: the file is read a block at a time.
     """
-    warnings: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        raise FileRejected(
-            file, "starts with a UTF-8 byte-order mark; the OMI2 extract must be cp1252"
-        )
-    if not data.isascii():
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    is_utf8, is_ascii = True, True
+    first_undefined: tuple[int, int, int] | None = None  # (byte, line, offset)
+    lines = crlf = 0
+    offset, last = 0, b""
+    with path.open("rb") as handle:
+        while block := handle.read(BLOCK_BYTES):
+            if offset == 0:
+                if block.startswith(b"\xef\xbb\xbf"):
+                    raise FileRejected(
+                        file, "starts with a UTF-8 byte-order mark; the OMI2 extract must be cp1252"
+                    )
+                kind = sniff_kind(block[:512])
+                if kind != "text":
+                    raise FileRejected(file, f"has a .csv name but is {kind}")
+            if is_ascii and not block.isascii():
+                is_ascii = False
+            if not is_ascii and is_utf8:
+                try:
+                    utf8.decode(block)
+                except UnicodeDecodeError:
+                    is_utf8 = False
+            if first_undefined is None and (match := CP1252_UNDEFINED.search(block)):
+                line = lines + block.count(b"\n", 0, match.start()) + 1
+                first_undefined = (block[match.start()], line, offset + match.start())
+            lines += block.count(b"\n")
+            crlf += block.count(b"\r\n")
+            if last == b"\r" and block.startswith(b"\n"):
+                crlf += 1  # a CRLF split across two blocks
+            offset += len(block)
+            last = block[-1:]
+    if offset == 0:
+        raise FileRejected(file, "file is empty (0 bytes)")
+    if not is_ascii and is_utf8:
         try:
-            data.decode("utf-8")
+            utf8.decode(b"", final=True)
         except UnicodeDecodeError:
-            pass
-        else:
-            raise FileRejected(
-                file,
-                "is UTF-8 encoded (non-ASCII text decodes as UTF-8); "
-                "the OMI2 extract must be cp1252 (Windows-1252)",
-            )
-    try:
-        text = data.decode(OMI2_ENCODING)
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+            is_utf8 = False
+    if not is_ascii and is_utf8:
         raise FileRejected(
             file,
-            f"byte 0x{data[error.start]:02x} at line {line} (byte offset {error.start}) "
-            "is not valid Windows-1252 text",
-            row=None,
-        ) from None
-    if "\r\n" not in text and "\n" in text:
+            "is UTF-8 encoded (non-ASCII text decodes as UTF-8); "
+            "the OMI2 extract must be cp1252 (Windows-1252)",
+        )
+    if first_undefined is not None:
+        byte, line, at = first_undefined
+        raise FileRejected(
+            file,
+            f"byte 0x{byte:02x} at line {line} (byte offset {at}) is not valid Windows-1252 text",
+        )
+    warnings = []
+    if lines and crlf == 0:
         warnings.append(f"{file}: uses LF line endings; the spec says CRLF (loaded anyway)")
-    if text and not text.endswith(("\n", "\r")):
+    if last not in (b"\n", b"\r"):
         warnings.append(f"{file}: does not end with a line break; check the last row is complete")
-    return text, warnings
+    return warnings
 
 
-def read_csv(file: str, data: bytes, table: RawTable = OMI2_CASES) -> SheetReader:
-    """Read an OMI2 CSV extract. ``file`` is the name used in messages."""
-    if not data:
-        raise FileRejected(file, "file is empty (0 bytes)")
-    kind = sniff_kind(data[:512])
-    if kind != "text":
-        raise FileRejected(file, f"has a .csv name but is {kind}")
-    text, warnings = decode_cp1252(file, data)
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def read_csv(file: str, path: Path, table: RawTable = OMI2_CASES) -> SheetReader:
+    """Read an OMI2 CSV extract as a stream of row chunks. ``file`` is the name used in messages."""
+    warnings = check_cp1252(file, path)
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    handle = path.open(encoding=OMI2_ENCODING, newline="")
+    reader = csv.reader(handle, strict=True)
 
     def next_record() -> list[str] | None:
         try:
@@ -208,46 +243,69 @@ def read_csv(file: str, data: bytes, table: RawTable = OMI2_CASES) -> SheetReade
         except StopIteration:
             return None
         except csv.Error as error:
-            raise FileRejected(
-                file,
-                f"malformed CSV near line {reader.line_num} ({error}); the file may be truncated",
-                row=None,
-            ) from None
+            if "field larger than field limit" in str(error):
+                reason = (
+                    f"a field near line {reader.line_num} is longer than "
+                    f"{MAX_FIELD_CHARS:,} characters; is a quote left open?"
+                )
+            else:
+                reason = (
+                    f"malformed CSV near line {reader.line_num} ({error}); "
+                    "the file may be truncated"
+                )
+            raise FileRejected(file, reason, row=None) from None
 
-    header = next_record()
+    try:
+        header = next_record()
+    except FileRejected:
+        handle.close()
+        raise
     if header is None or not any(cell.strip() for cell in header):
+        handle.close()
         raise FileRejected(file, "has no header row")
-    names, extras, blanks = match_header(file, table, header)
+    try:
+        names, extras, blanks = match_header(file, table, header)
+    except FileRejected:
+        handle.close()
+        raise
     # Trailing blank header cells (a trailing comma) are harmless; inner ones too,
     # as long as no row puts data under them.
-    blank_lines = 0
 
     def chunks() -> Iterator[list[tuple[int, list[str | None]]]]:
-        nonlocal blank_lines
+        blank_lines = empty_rows = 0
         chunk: list[tuple[int, list[str | None]]] = []
         row_number = 1
-        while (record := next_record()) is not None:
-            if not record:  # an empty line between records
-                blank_lines += 1
-                continue
-            row_number += 1
-            if len(record) < len(names):
-                raise FileRejected(
-                    file,
-                    f"has {len(record)} fields where the header has {len(names)} "
-                    f"(line {reader.line_num}); the row is truncated or malformed",
-                    row=row_number,
-                )
-            # A blank CSV field cannot be told from a missing one: both land as NULL.
-            texts = [value or None for value in record]
-            chunk.append((row_number, _shape_row(file, row_number, texts, len(names), blanks)))
-            if len(chunk) >= CHUNK_ROWS:
-                yield chunk
-                chunk = []
+        with handle:
+            while (record := next_record()) is not None:
+                if not record:  # an empty line between records
+                    blank_lines += 1
+                    continue
+                row_number += 1
+                if not any(value.strip() for value in record):
+                    empty_rows += 1  # Excel's empty rows: only commas
+                    continue
+                if len(record) < len(names):
+                    raise FileRejected(
+                        file,
+                        f"has {len(record)} fields where the header has {len(names)} "
+                        f"(line {reader.line_num}); the row is truncated or malformed",
+                        row=row_number,
+                    )
+                # A blank CSV field cannot be told from a missing one: both land as NULL.
+                texts = [value or None for value in record]
+                chunk.append((row_number, _shape_row(file, row_number, texts, len(names), blanks)))
+                if len(chunk) >= CHUNK_ROWS:
+                    yield chunk
+                    chunk = []
         if chunk:
             yield chunk
         if blank_lines:
             warnings.append(f"{file}: skipped {blank_lines} empty line(s)")
+        if empty_rows:
+            warnings.append(
+                f"{file}: skipped {empty_rows} row(s) with no values (only commas: "
+                "empty rows saved from Excel)"
+            )
 
     kept = [n for i, n in enumerate(names) if i not in blanks]
     return SheetReader(table, kept, extras, chunks(), warnings)
@@ -280,7 +338,34 @@ def cell_text(value: Any) -> str | None:
     return text if text != "" else None
 
 
-def open_workbook(file: str, path: Path, data_head: bytes):
+ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+
+
+def _is_encrypted(path: Path) -> bool:
+    """A password-protected .xlsx: an Office container holding an EncryptedPackage stream."""
+    tail = b""
+    with path.open("rb") as handle:
+        while block := handle.read(BLOCK_BYTES):
+            if ENCRYPTED_PACKAGE in tail + block:
+                return True
+            tail = block[-len(ENCRYPTED_PACKAGE) :]
+    return False
+
+
+@dataclass
+class Workbook:
+    """An open workbook: calamine's reader, and the file for what calamine does not say."""
+
+    file: str
+    path: Path
+    reader: Any
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self.reader.sheet_names)
+
+
+def open_workbook(file: str, path: Path, data_head: bytes) -> Workbook:
     """Open an .xlsx for reading, or reject it saying what it really is.
 
     Read with calamine (a Rust reader, through python-calamine): about ten
@@ -296,16 +381,93 @@ def open_workbook(file: str, path: Path, data_head: bytes):
     kind = sniff_kind(data_head)
     if kind == "text":
         raise FileRejected(file, "has an .xlsx name but is plain text (a CSV?), not a workbook")
+    if kind.startswith("a legacy") and _is_encrypted(path):
+        raise FileRejected(
+            file,
+            "is a password-protected (encrypted) workbook: save a copy without a password "
+            "(File > Info > Protect Workbook > Encrypt with Password, cleared) and load that",
+        )
     if not kind.startswith("a zip"):
         raise FileRejected(file, f"has an .xlsx name but is {kind}")
     if not zipfile.is_zipfile(path):
         raise FileRejected(file, "workbook is truncated or corrupt (not a complete zip archive)")
     try:
-        return CalamineWorkbook.from_path(str(path))
+        return Workbook(file, path, CalamineWorkbook.from_path(str(path)))
     except CalamineError as error:
         raise FileRejected(file, f"is not a readable Excel workbook ({error})") from None
     except (zipfile.BadZipFile, OSError, ValueError) as error:
         raise FileRejected(file, f"workbook is truncated or corrupt ({error})") from None
+
+
+# Cells calamine reads as empty although they are not: an Excel error value
+# (t="e": #N/A, #REF!, ...) and a formula saved without its result (written by
+# a tool that does not calculate). Either would land as a blank without a word.
+ERROR_CELL = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*>\s*<v>([^<]*)</v>')
+FORMULA_WITHOUT_VALUE = re.compile(
+    rb"<c\b([^>]*)>\s*<f\b[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>"
+)
+CELL_REFERENCE = re.compile(rb'\br="([A-Z]+)(\d+)"')
+
+
+def _sheet_xml(path: Path, sheet: str) -> bytes | None:
+    """The XML of the named worksheet, found through the workbook's relationships."""
+    with zipfile.ZipFile(path) as archive:
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+        for match in re.finditer(rb"<sheet\b[^>]*>", book):
+            tag = match.group(0)
+            name = re.search(rb'\bname="([^"]*)"', tag)
+            rid = re.search(rb'\br:id="([^"]*)"', tag) or re.search(rb'\bid="([^"]*)"', tag)
+            if not name or not rid or _xml_text(name.group(1)) != sheet:
+                continue
+            target = re.search(
+                rb'<Relationship\b[^>]*\bId="' + re.escape(rid.group(1)) + rb'"[^>]*>', rels
+            )
+            where = target and re.search(rb'\bTarget="([^"]*)"', target.group(0))
+            if not where:
+                return None
+            inner = where.group(1).decode()
+            inner = inner.lstrip("/") if inner.startswith("/") else f"xl/{inner}"
+            return archive.read(inner)
+    return None
+
+
+def _xml_text(raw: bytes) -> str:
+    return html.unescape(raw.decode("utf-8"))
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def check_cells(workbook: Workbook, sheet: str, header: list[Any]) -> None:
+    """Refuse a sheet holding an Excel error or an uncalculated formula, naming the cell."""
+    xml = _sheet_xml(workbook.path, sheet)
+    if xml is None or (b't="e"' not in xml and b"<f" not in xml):
+        return
+    problems = []
+    for match in ERROR_CELL.finditer(xml):
+        problems.append((match.start(), f"holds the Excel error {_xml_text(match.group(1))}"))
+    for match in FORMULA_WITHOUT_VALUE.finditer(xml):
+        problems.append((match.start(), "is a formula saved without its value"))
+    if not problems:
+        return
+    at, reason = min(problems)
+    reference = CELL_REFERENCE.search(xml, at)
+    letters, row = reference.group(1), int(reference.group(2))
+    position = _column_number(letters)
+    name = header[position - 1] if position <= len(header) else None
+    more = f" ({len(problems) - 1} more cell(s) like it)" if len(problems) > 1 else ""
+    raise FileRejected(
+        workbook.file,
+        f"cell {letters.decode()}{row} of sheet {sheet!r} {reason}{more}; open the workbook "
+        "in Excel, correct or recalculate it, save, and load again (nothing is read as blank)",
+        row=row,
+        column=str(name).strip() if name else letters.decode(),
+    )
 
 
 def _sheet_rows(sheet) -> Iterator[tuple[Any, ...]]:
@@ -322,9 +484,9 @@ def _sheet_rows(sheet) -> Iterator[tuple[Any, ...]]:
         yield padding + tuple(values) if first_column else tuple(values)
 
 
-def read_sheet(file: str, workbook, table: RawTable) -> SheetReader:
+def read_sheet(file: str, workbook: Workbook, table: RawTable) -> SheetReader:
     """Read one named sheet of an open workbook."""
-    sheet_names = list(workbook.sheet_names)
+    sheet_names = workbook.sheet_names
     by_name = {name.strip().lower(): name for name in sheet_names}
     assert table.sheet is not None
     actual = by_name.get(table.sheet.lower())
@@ -336,13 +498,17 @@ def read_sheet(file: str, workbook, table: RawTable) -> SheetReader:
     from python_calamine import CalamineError
 
     try:
-        rows = _sheet_rows(workbook.get_sheet_by_name(actual))
+        rows = _sheet_rows(workbook.reader.get_sheet_by_name(actual))
         header = next(rows)
     except StopIteration:
         raise FileRejected(file, f"sheet {table.sheet!r} is empty (no header row)") from None
     except (CalamineError, zipfile.BadZipFile, OSError, KeyError) as error:
         raise FileRejected(file, f"sheet {table.sheet!r} cannot be read ({error})") from None
     names, extras, blanks = match_header(file, table, list(header))
+    try:
+        check_cells(workbook, actual, list(header))
+    except (zipfile.BadZipFile, KeyError, OSError) as error:
+        raise FileRejected(file, f"sheet {table.sheet!r} cannot be read ({error})") from None
     warnings: list[str] = []
 
     where, width = f"{file} [{table.sheet}]", len(names)
@@ -372,3 +538,50 @@ def read_sheet(file: str, workbook, table: RawTable) -> SheetReader:
 
     kept = [n for i, n in enumerate(names) if i not in blanks]
     return SheetReader(table, kept, extras, chunks(), warnings)
+
+
+# --- the inspection a workbook is named for -----------------------------------------
+
+WORKBOOK_NAME = re.compile(r"^QI_(?P<inspection>.+)\.xlsx$", re.IGNORECASE)
+
+
+def inspection_named_by(file_name: str) -> str | None:
+    """The inspection id in a ``QI_<inspection id>.xlsx`` name (upper case), if any."""
+    match = WORKBOOK_NAME.match(file_name)
+    return match["inspection"].strip().upper() if match else None
+
+
+def require_named_inspection(sheet: SheetReader, file: str, file_name: str) -> SheetReader:
+    """Refuse a Cases row whose Inspection ID is not the one the file is named for.
+
+    A workbook is one inspection's: rows carrying another inspection's id would
+    mix its cases into (or, on reload, replace) that other inspection's. Blank
+    ids pass here and are quarantined in staging with the reason.
+    """
+    expected = inspection_named_by(file_name)
+    if expected is None:
+        sheet.warnings.append(
+            f"{file}: not named QI_<inspection id>.xlsx, so its rows' inspection ids "
+            "cannot be checked against the name"
+        )
+        return sheet
+    position = sheet.columns.index("Inspection ID")
+    received_chunks = sheet.chunks
+
+    def checked() -> Iterator[list[tuple[int, list[str | None]]]]:
+        for chunk in received_chunks:
+            for row_number, values in chunk:
+                received = values[position]
+                if received is not None and received.strip().upper() != expected:
+                    raise FileRejected(
+                        file,
+                        f"the row's Inspection ID {received.strip()!r} is not {expected!r}, the "
+                        "inspection the file is named for: one workbook per inspection, named "
+                        "QI_<inspection id>.xlsx",
+                        row=row_number,
+                        column="Inspection ID",
+                    )
+            yield chunk
+
+    sheet.chunks = checked()
+    return sheet

@@ -119,6 +119,14 @@ def landing(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def secret_key(monkeypatch) -> str:
+    """A key of the user's own: extracts that are not the demo's are built only with one."""
+    key = "a-secret-only-this-test-knows"
+    monkeypatch.setenv("PUBLIC_PROTECTION_KEY", key)
+    return key
+
+
+@pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "warehouse" / "test.duckdb"
 

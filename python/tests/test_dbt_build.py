@@ -12,7 +12,7 @@ from public_protection import cli
 pytestmark = pytest.mark.dbt
 
 
-def test_build_passes_on_landed_extracts_and_fails_on_a_broken_raw_table(landing, db):
+def test_build_passes_on_landed_extracts_and_fails_on_a_broken_raw_table(landing, db, secret_key):
     assert cli.main(["load", "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
     # Three hand-made cases cannot reproduce the bulletin: reconciliation off.
     build = ["build", "--db", str(db), "--skip-reconciliation"]
@@ -24,10 +24,10 @@ def test_build_passes_on_landed_extracts_and_fails_on_a_broken_raw_table(landing
     assert cli.main(build) == cli.EXIT_FAILED
 
 
-def test_run_on_an_empty_landing_writes_the_demo_then_every_stage(tmp_path, capsys):
+def test_run_with_demo_on_an_empty_landing_writes_the_demo_then_every_stage(tmp_path, capsys):
     db = tmp_path / "fresh.duckdb"
     landing = tmp_path / "empty"
-    code = cli.main(["run", "--db", str(db), "--landing", str(landing)])
+    code = cli.main(["run", "--demo", "--db", str(db), "--landing", str(landing)])
     err = capsys.readouterr().err
     assert code == cli.EXIT_OK
     assert "run complete" in err

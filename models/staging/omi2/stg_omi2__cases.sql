@@ -16,6 +16,11 @@ trusts as (
     select * from {{ ref('omi2_trusts') }}
 ),
 
+programme as (
+    select * from {{ ref('programmes') }}
+    where programme = 'OMI2'
+),
+
 received as (
     select
         _source_file as source_file,
@@ -49,13 +54,21 @@ received as (
     from source
 ),
 
+-- Dates are read only in the contract's layout (dd/mm/yyyy, month mm/yyyy):
+-- strptime alone would read 01/01/70 as the year 70 and 2010-06-15 as nothing.
 parsed as (
     select
         *,
-        try_strptime(sentence_date_text, '%d/%m/%Y')::date as sentence_date,
-        try_strptime(birth_date_text, '%d/%m/%Y')::date as birth_date,
-        try_strptime('01/' || inspection_month_text, '%d/%m/%Y')::date
-            as inspection_month
+        {{ date_layout_problem('sentence_date_text', 'SentenceDate') }}
+            as sentence_date_layout,
+        {{ date_layout_problem('birth_date_text', 'DOB') }} as birth_date_layout,
+        case
+            when not regexp_full_match(inspection_month_text, '\d{1,2}/\d{4}')
+                then 'unreadable date: InspectionMonth (not mm/yyyy)'
+        end as inspection_month_layout,
+        {{ dmy_date('sentence_date_text') }} as sentence_date,
+        {{ dmy_date('birth_date_text') }} as birth_date,
+        {{ dmy_date("'01/' || inspection_month_text") }} as inspection_month
     from received
 ),
 
@@ -98,7 +111,8 @@ decoded as (
             {{ unknown_code('dl12', 'dl12_code', 'DL12') }}
         ) as unknown_code_columns
     from parsed
-    left join trusts on parsed.trust_name = trusts.trust_name
+    -- codes and names compare trimmed and case-insensitively (input contract)
+    left join trusts on lower(parsed.trust_name) = lower(trusts.trust_name)
     {{ decode_join('sex', 'OMI2', 'sex', 'sex_code') }}
     {{ decode_join('ethnicity', 'OMI2', 'ethnicity', 'ethnic_code') }}
     {{ decode_join('sentence_type', 'OMI2', 'sentence_type', 'sentence_type_code') }}
@@ -121,8 +135,11 @@ decoded as (
 aged as (
     select
         *,
-        {{ whole_years_between('birth_date', 'sentence_date') }} as age_at_sentence
+        {{ whole_years_between('birth_date', 'sentence_date') }} as age_at_sentence,
+        programme.fieldwork_start_year,
+        programme.fieldwork_end_year
     from decoded
+    cross join programme
 ),
 
 final as (
@@ -174,14 +191,26 @@ final as (
         case
             when case_ref is null then 'missing case reference'
             when sentence_date_text is null then 'missing required date: SentenceDate'
+            when sentence_date_layout is not null then sentence_date_layout
             when sentence_date is null then 'impossible date: SentenceDate'
             when inspection_month_text is null then 'missing required date: InspectionMonth'
+            when inspection_month_layout is not null then inspection_month_layout
             when inspection_month is null then 'impossible date: InspectionMonth'
+            when
+                year(inspection_month)
+                not between fieldwork_start_year and fieldwork_end_year
+                then
+                    'inspection month outside the programme''s fieldwork ('
+                    || fieldwork_start_year || '-' || fieldwork_end_year || ')'
+            when sentence_date > last_day(inspection_month)
+                then 'sentence date after the inspection month'
+            when birth_date_layout is not null then birth_date_layout
             when birth_date_text is not null and birth_date is null
                 then 'impossible date: DOB'
             when unknown_code_columns <> '' then 'unknown code: ' || unknown_code_columns
             when birth_date > sentence_date then 'DOB after sentence date'
             when age_at_sentence < 18 then 'age under 18'
+            when age_at_sentence > 110 then 'impossible age: over 110 at sentence'
         end as read_problem
     from aged
 )
