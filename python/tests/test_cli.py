@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from argparse import Namespace
+from dataclasses import replace
+
 import duckdb
+import pytest
 
 from public_protection import cli
-from public_protection.settings import ENV_DB, ENV_LANDING, ENV_REPORT_DIR, resolve_settings
+from public_protection.settings import (
+    ENV_DB,
+    ENV_LANDING,
+    ENV_REPORT_DIR,
+    Settings,
+    resolve_settings,
+)
 
 
 def test_option_beats_environment_beats_default(tmp_path, monkeypatch):
@@ -87,3 +97,48 @@ def test_demo_data_refuses_a_scale_below_one(tmp_path, capsys):
     code = cli.main(["demo-data", "--scale", "0", "--landing", str(tmp_path / "l")])
     assert code == cli.EXIT_FAILED
     assert "scale must be a whole number of at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("verb", ["load", "run"])
+def test_a_landing_folder_the_user_names_is_never_filled_with_demo_data(tmp_path, capsys, verb):
+    db = tmp_path / "w.duckdb"
+    for landing in (tmp_path / "typo", tmp_path / "empty"):
+        if landing.name == "empty":
+            (landing / "qi").mkdir(parents=True)
+        code = cli.main([verb, "--db", str(db), "--landing", str(landing)])
+        err = " ".join(capsys.readouterr().err.split())
+        assert code == cli.EXIT_FAILED
+        assert f"the landing folder {landing}" in err
+        assert "does not exist" in err or "holds no extract" in err
+        assert not (landing / "manifest.json").exists()
+        assert not (landing / "omi2").exists()
+    assert not db.exists()
+
+
+def test_run_writes_the_demo_only_when_asked_or_on_the_default_empty_landing(tmp_path):
+    empty = tmp_path / "landing"
+    empty.mkdir()
+    settings = Settings(
+        db=tmp_path / "w.duckdb",
+        landing=empty,
+        project_dir=tmp_path,
+        published=tmp_path / "p.duckdb",
+        report_dir=tmp_path / "report",
+    )
+    asked, not_asked = Namespace(demo=True), Namespace(demo=False)
+    assert not cli.writes_demo(settings, not_asked)  # a folder the user named
+    assert cli.writes_demo(settings, asked)
+    default = replace(settings, landing_is_default=True)
+    assert cli.writes_demo(default, not_asked)
+    (empty / "OMI2").mkdir()
+    (empty / "OMI2" / "mine.csv").write_text("CaseRef\n")
+    assert not cli.writes_demo(default, not_asked)  # it holds an extract now
+
+
+def test_run_demo_refuses_a_landing_holding_the_users_files(landing, db, capsys):
+    code = cli.main(["run", "--demo", "--db", str(db), "--landing", str(landing)])
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == cli.EXIT_FAILED
+    assert "demo-data failed" in err and "not demo extracts" in err
+    assert not (landing / "manifest.json").exists()
+    assert not db.exists()

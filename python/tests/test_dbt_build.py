@@ -72,3 +72,30 @@ def test_run_with_demo_on_an_empty_landing_writes_the_demo_then_every_stage(tmp_
         for schema, table, column in columns:
             values = con.execute(f'select distinct "{column}" from {schema}.{table}').fetchall()
             assert not crns & {v[0] for v in values}, (schema, table, column)
+
+
+def test_real_extracts_are_never_keyed_with_the_demo_key(landing, db, monkeypatch, capsys):
+    monkeypatch.delenv("PUBLIC_PROTECTION_KEY", raising=False)
+    assert cli.main(["load", "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
+    capsys.readouterr()
+    # dbt itself refuses (an on-run-start hook), so `dbt build` by hand refuses too.
+    assert cli.main(["build", "--db", str(db)]) == cli.EXIT_FAILED
+    with duckdb.connect(str(db), read_only=True) as con:
+        built = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts'"
+        ).fetchone()
+    assert built == (0,)
+    # The demo key given explicitly is still the demo key.
+    monkeypatch.setenv("PUBLIC_PROTECTION_KEY", "public-protection-demo-key-not-secret")
+    assert cli.main(["build", "--db", str(db)]) == cli.EXIT_FAILED
+
+    monkeypatch.setenv("PUBLIC_PROTECTION_KEY", "a secret of the team's own")
+    assert cli.main(["build", "--db", str(db)]) == cli.EXIT_OK
+    err = " ".join(capsys.readouterr().err.split())
+    assert "user mode: no comparison with the published bulletin" in err
+    assert "case keys made with the secret in PUBLIC_PROTECTION_KEY" in err
+    with duckdb.connect(str(db), read_only=True) as con:
+        info = con.execute(
+            "select key_mode, is_bulletin_mode, bulletin_mode_setting from reporting.rpt_build_info"
+        ).fetchone()
+    assert info == ("secret", False, "auto")

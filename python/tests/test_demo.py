@@ -228,11 +228,36 @@ def test_rewriting_the_demo_replaces_extracts_but_keeps_hidden_files(tmp_path):
     for folder in ("omi2", "qi"):
         (landing / folder).mkdir(parents=True)
         (landing / folder / ".gitkeep").write_text("")
-    (landing / "omi2" / "old_extract.csv").write_text("stale")
-    write_demo(landing, seed=0)
+    write_demo(landing, seed=1)
+    write_demo(landing, seed=0)  # over earlier demo data: allowed
     assert (landing / "omi2" / ".gitkeep").exists() and (landing / "qi" / ".gitkeep").exists()
-    assert not (landing / "omi2" / "old_extract.csv").exists()
     assert sorted(p.name for p in (landing / "omi2").glob("*.csv")) == [
         "omi2_extract_2009-2010.csv",
         "omi2_extract_2011-2012.csv",
     ]
+    assert json.loads((landing / "manifest.json").read_text())["seed"] == 0
+
+
+@pytest.mark.parametrize(
+    "theirs",
+    ["omi2/my_extract.csv", "qi/QI_QI-2016-10-KEN.xlsx", "OMI2/export.csv", "cases.csv"],
+)
+def test_demo_data_is_never_written_over_or_beside_a_users_files(tmp_path, theirs):
+    landing = tmp_path / "landing"
+    write_demo(landing, seed=0)
+    path = landing / theirs
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"the user's own extract")
+    with pytest.raises(ValueError, match="not demo extracts"):
+        write_demo(landing, seed=1)
+    assert path.read_bytes() == b"the user's own extract"
+    assert json.loads((landing / "manifest.json").read_text())["seed"] == 0
+
+
+def test_a_changed_demo_file_is_the_users_and_is_not_overwritten(tmp_path):
+    landing = tmp_path / "landing"
+    write_demo(landing, seed=0)
+    edited = next((landing / "omi2").glob("*.csv"))
+    edited.write_bytes(edited.read_bytes() + b"OMI2/KEN/9999,edited by hand\r\n")
+    with pytest.raises(ValueError, match=edited.name):
+        write_demo(landing, seed=0)

@@ -86,5 +86,18 @@ def test_random_linked_tables_never_leave_exactly_one_hidden_cell_in_a_sum(seed)
     assert recoverable(result, relations) == []
     assert all(cells[c] >= 10 for c, why in result.reasons.items() if why == "secondary")
     assert {c for c, why in result.reasons.items() if why == "primary"} == {
-        c for c, n in cells.items() if n < 10
+        c for c, n in cells.items() if 0 < n < 10
     }
+
+
+def test_zeros_are_shown_and_never_hidden_to_protect_another_cell():
+    # London Q&I with no London workbook: 0 describes nobody, so it is not a small
+    # cell, and a hidden neighbour is protected by a real count instead.
+    cells = {"all": 30, "omi2": 3, "qi": 0, "other": 27}
+    relations = [Relation("all", ("omi2", "qi", "other"))]
+    result = suppress(cells, relations, minimum_n=10)
+    assert result.reasons == {"omi2": "primary", "other": "secondary"}
+    assert recoverable(result, relations) == []
+    # With nothing but zeros left to hide, the total goes instead.
+    result = suppress({"all": 12, "a": 3, "b": 0}, [Relation("all", ("a", "b"))], 10)
+    assert result.reasons == {"a": "primary", "all": "secondary"}

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 from conftest import (
     OMI2_FIXTURE,
@@ -18,7 +19,7 @@ from conftest import (
 )
 
 from public_protection.layout import OMI2_CASES
-from public_protection.load import LoadFailed, load_landing
+from public_protection.load import LandingEmpty, LoadFailed, load_landing
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -371,3 +372,135 @@ def test_lf_line_endings_load_with_a_warning(landing, db):
     assert query(
         db, "select count(*) from raw.omi2_cases where _source_file = 'omi2/unix.csv'"
     ) == [(1,)]
+
+
+# --- the landing folder as users leave it ---------------------------------------------
+
+
+def test_folder_names_match_case_insensitively(landing, db):
+    (landing / "omi2").rename(landing / "OMI2")
+    (landing / "qi").rename(landing / "QI")
+    report = load_landing(db, landing)
+    # Named by the canonical folder, so renaming the folder later reloads nothing.
+    assert sorted(o.file for o in report.outcomes) == [
+        "omi2/omi2_extract_a.csv",
+        "qi/QI_QI-2017-04-NOR.xlsx",
+    ]
+    assert query(db, "select count(*) from raw.omi2_cases") == [(3,)]
+
+
+def test_a_missing_or_empty_landing_folder_is_an_error_naming_it(tmp_path, db):
+    with pytest.raises(LandingEmpty, match=r"landing folder .*nowhere does not exist"):
+        load_landing(db, tmp_path / "nowhere")
+    (tmp_path / "empty" / "omi2").mkdir(parents=True)
+    with pytest.raises(LandingEmpty, match=r"landing folder .*empty holds no extract"):
+        load_landing(db, tmp_path / "empty")
+    assert not db.exists()
+
+
+def test_an_extract_at_the_landing_root_is_rejected_not_ignored(landing, db):
+    message = reject(landing, db, "omi2_cases.csv", csv_bytes(f"{HEADER}\n{GOOD_ROW}\n"))
+    assert "at the landing folder's root" in message and "omi2/" in message
+
+
+def test_excel_lock_files_are_skipped_with_a_note(landing, db):
+    (landing / "qi" / "~$QI_QI-2017-04-NOR.xlsx").write_bytes(b"\x00" * 165)
+    report = load_landing(db, landing)
+    assert report.count("loaded") == 2
+    assert any(
+        "~$QI_QI-2017-04-NOR.xlsx: skipped, an Excel lock file" in w for w in report.warnings
+    )
+
+
+def test_a_dangling_link_is_a_rejection_recorded_in_the_log(landing, db):
+    (landing / "omi2" / "gone.csv").symlink_to(landing / "omi2" / "deleted.csv")
+    with pytest.raises(LoadFailed) as failure:
+        load_landing(db, landing)
+    (only,) = failure.value.rejections
+    assert only.file == "omi2/gone.csv" and "does not exist" in str(only)
+    assert query(db, "select file, status from raw.load_log") == [("omi2/gone.csv", "rejected")]
+
+
+def test_an_unreadable_file_is_a_rejection_not_a_traceback(landing, db, monkeypatch):
+    from public_protection import load
+
+    real = load.sha256_of
+
+    def refuse(path: Path) -> str:
+        if path.name == "omi2_extract_a.csv":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(load, "sha256_of", refuse)
+    with pytest.raises(LoadFailed) as failure:
+        load_landing(db, landing)
+    (only,) = failure.value.rejections
+    assert str(only) == "omi2/omi2_extract_a.csv: cannot be read (Permission denied)"
+
+
+def test_the_same_bytes_under_two_names_in_one_batch_load_once(landing, db):
+    shutil.copy(landing / "omi2" / OMI2_FIXTURE.name, landing / "omi2" / "zz_copy.csv")
+    report = load_landing(db, landing)
+    assert query(db, "select count(*) from raw.omi2_cases") == [(3,)]
+    assert any(
+        "omi2/zz_copy.csv: same content as omi2/omi2_extract_a.csv in this batch" in w
+        for w in report.warnings
+    )
+
+
+def test_an_encrypted_workbook_is_named_as_such(landing, db):
+    content = (Path(__file__).parent / "fixtures" / "encrypted_workbook.xlsx").read_bytes()
+    message = reject(landing, db, "qi/QI_QI-2017-10-KEN.xlsx", content)
+    assert "password-protected (encrypted) workbook" in message
+    assert "legacy" not in message
+
+
+def test_a_long_free_text_field_loads_whole(landing, db):
+    comment = "Long rationale. " * 10_000  # 160,000 characters
+    row = GOOD_ROW.replace("Tom has a stable address", comment.strip())
+    (landing / "omi2" / "long.csv").write_bytes(csv_bytes(f"{HEADER}\n{row}\n"))
+    load_landing(db, landing)
+    assert query(
+        db,
+        'select length("InspectorComments") from raw.omi2_cases '
+        "where _source_file = 'omi2/long.csv'",
+    ) == [(len(comment.strip()),)]
+
+
+def test_rows_of_only_commas_are_skipped_with_a_warning(landing, db):
+    empty = "," * (len(OMI2_CASES.columns) - 1)
+    content = csv_bytes(f"{HEADER}\n{GOOD_ROW}\n{empty}\n{empty}\n")
+    (landing / "omi2" / "commas.csv").write_bytes(content)
+    report = load_landing(db, landing)
+    assert query(
+        db, "select count(*) from raw.omi2_cases where _source_file = 'omi2/commas.csv'"
+    ) == [(1,)]
+    assert "omi2/commas.csv: skipped 2 row(s) with no values" in " ".join(report.warnings)
+
+
+def test_a_workbook_holding_another_inspections_rows_is_refused_naming_both(landing, db):
+    rows = [list(r) for r in QI_CASE_ROWS]
+    rows[1][1] = "QI-2017-10-CUM"
+    path = write_workbook(landing / "qi" / "tmp.xlsx", qi_sheets(cases=rows))
+    message = reject(landing, db, "qi/QI_QI-2017-04-NOR.xlsx", path.read_bytes())
+    assert "row 3" in message and "column 'Inspection ID'" in message
+    assert "'QI-2017-10-CUM' is not 'QI-2017-04-NOR'" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("=1/0", "holds the Excel error #DIV/0!"), ("=A2&B2", "is a formula saved without its value")],
+)
+def test_error_and_uncalculated_cells_are_refused_naming_the_cell(landing, db, value, reason):
+    rows = [list(r) for r in QI_CASE_ROWS]
+    path = write_workbook(landing / "qi" / "tmp.xlsx", qi_sheets(cases=rows))
+    workbook = openpyxl.load_workbook(path)
+    if value == "=1/0":  # openpyxl writes an error value as t="e"
+        workbook["Cases"]["G3"].value = "#DIV/0!"
+        workbook["Cases"]["G3"].data_type = "e"
+    else:  # a formula with no cached result, as tools that do not calculate save it
+        workbook["Cases"]["G3"].value = value
+    workbook.save(path)
+    message = reject(landing, db, "qi/QI_QI-2017-04-NOR.xlsx", path.read_bytes())
+    assert f"cell G3 of sheet 'Cases' {reason}" in message
+    assert "row 3" in message and "column 'Age'" in message

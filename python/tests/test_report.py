@@ -269,8 +269,8 @@ def test_reconciliation_and_data_quality_failures_are_reported(warehouse, tmp_pa
     assert "1 of 829 figures differ" in page.text
     assert page.tables["reconciliation-mismatches"][1] == [
         "Kent, Q&I cases (Table 1)",
-        "81.0",
-        "82.0",
+        "81",
+        "82",
     ]
     assert "1 critical check(s) failed" in page.text
 

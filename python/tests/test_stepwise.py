@@ -109,7 +109,8 @@ def test_separation_is_reported_not_raised():
     y[level == "z"] = 1.0  # every case at level z says yes
     blocks = {"level": categorical_block("level", level.tolist(), ["x", "y", "z"])}
     fit = fit_logit(y, blocks, ("level",))
-    assert any("level=z: all" in note and "yes" in note for note in fit.separation)
+    # Named without a count: the note is published, and such groups are often small.
+    assert "level=z: every case yes" in fit.separation
 
 
 def test_spector_data_selects_what_the_published_analysis_finds_significant():

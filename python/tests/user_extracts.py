@@ -77,6 +77,15 @@ def write_omi2(landing: Path, rng: random.Random, rows_per_trust: int) -> Path:
         count = rows_per_trust // 4 if code == "WAL" else rows_per_trust
         for number in range(1, count + 1):
             writer.writerow(_omi2_row(rng, code, number))
+    # What hand-kept extracts hold: a trust name in capitals (read as Kent), a
+    # two-digit year and a date in another layout (both quarantined).
+    quirks = {
+        9001: {"Trust": "KENT PROBATION TRUST"},
+        9002: {"DOB": "01/01/70"},
+        9003: {"SentenceDate": "2010-06-15"},
+    }
+    for number, change in quirks.items():
+        writer.writerow({**_omi2_row(rng, "KEN", number), **change})
     path = landing / "omi2" / "omi2_cases.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue().encode("cp1252"))
@@ -126,6 +135,13 @@ def write_qi(landing: Path, rng: random.Random, cases_per_workbook: int) -> list
                     continue  # no row: not answered
                 answer = rng.choices(("Yes", "No", "N/A", "Not answered"), (65, 25, 6, 4))[0]
                 judgements.append([case[0], ref, answer, "Rationale written by the inspector."])
+        # Refs as people type them: "2.5 c" and "4,4" (read as 2.5c and 4.4), and a
+        # 4.3 that Excel turned into a date (quarantined).
+        typed = _qi_case(rng, inspection, area, 999)
+        cases.append(typed)
+        for ref, answer in (("Q2.2", "Yes"), ("2.5 c", "Yes"), ("4,4", "No")):
+            judgements.append([typed[0], ref, answer, None])
+        judgements.append([typed[0], dt.datetime(2017, 3, 4), "Yes", None])
         path = landing / "qi" / f"QI_{inspection}.xlsx"
         path.parent.mkdir(parents=True, exist_ok=True)
         workbook.save(path)
@@ -134,7 +150,7 @@ def write_qi(landing: Path, rng: random.Random, cases_per_workbook: int) -> list
 
 
 def write_user_extracts(landing: Path, seed: int = 7, rows_per_trust: int = 80) -> Path:
-    """Write the extracts into ``landing`` (created): 4 x 80 + 20 OMI2 rows, 3 x 45 Q&I cases."""
+    """Write the extracts into ``landing``: 4 x 80 + 20 + 3 OMI2 rows, 3 x 46 Q&I cases."""
     rng = random.Random(seed)
     write_omi2(landing, rng, rows_per_trust)
     write_qi(landing, rng, cases_per_workbook=45)

@@ -1,0 +1,237 @@
+"""The whole pipeline on a user's own extracts, written by hand (not by the generator).
+
+One `run --landing DIR --db PATH` with a key of the user's own goes through every
+stage and exits 0: loaded, built in user mode (no comparison with the bulletin),
+validated against user-mode guards, regressed (small models flagged, no warning
+printed), reported (no bulletin comparison, nothing below the minimum cell size
+anywhere) and published.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import hmac
+import io
+import re
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from test_report import parse
+from user_extracts import write_user_extracts
+
+from public_protection import cli
+from public_protection.report.disclosure import DEFAULT_MINIMUM_N, SUPPRESSED
+
+pytestmark = pytest.mark.dbt
+
+KEY = "the-research-team's-own-secret"
+
+
+@pytest.fixture(scope="module")
+def user_run(tmp_path_factory) -> tuple[Path, str, int]:
+    """The hand-written extracts run end to end once: (folder, everything printed, exit code)."""
+    root = tmp_path_factory.mktemp("user_run")
+    landing = write_user_extracts(root / "my extracts")
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stderr(printed):
+        patch.setenv("PUBLIC_PROTECTION_KEY", KEY)
+        patch.delenv("PUBLIC_PROTECTION_LANDING", raising=False)
+        code = cli.main(["run", "--landing", str(landing), "--db", str(root / "mine.duckdb")])
+    return root, printed.getvalue(), code
+
+
+# The workbooks' extra case whose refs are typed as people type them.
+TYPED_REF_CASES = (("DUR", "2016"), ("KEN", "2016"), ("CUM", "2017"))
+
+
+def keyed(reference: str) -> str:
+    """HMAC-SHA256 of the reference under the user's key: how case_key is documented."""
+    return hmac.new(KEY.encode(), reference.encode(), hashlib.sha256).hexdigest()
+
+
+def one(db: Path, sql: str):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchone()
+
+
+def test_every_stage_runs_on_hand_written_extracts(user_run):
+    root, printed, code = user_run
+    assert code == cli.EXIT_OK, printed[-3000:]
+    assert "run complete" in printed
+    assert "demo-data: skipped" in printed
+    assert not (root / "my extracts" / "manifest.json").exists()  # no demo written
+    db = root / "mine.duckdb"
+    assert one(db, "select count(*) from raw.source_files where is_demo") == (0,)
+    # Built in user mode with the user's key, and it says so.
+    assert one(db, "select key_mode, is_bulletin_mode from reporting.rpt_build_info") == (
+        "secret",
+        False,
+    )
+    assert "user mode: no comparison with the published bulletin" in " ".join(printed.split())
+    assert (root / "public_protection_published.duckdb").is_file()
+    with duckdb.connect(str(root / "public_protection_published.duckdb"), read_only=True) as con:
+        assert con.execute("select key_mode from reporting.rpt_build_info").fetchone() == (
+            "secret",
+        )
+
+
+def test_case_keys_are_the_keyed_hash_of_the_reference(user_run):
+    root, _, _ = user_run
+    # The trust written in capitals is still Kent, and its case key is the HMAC of
+    # the documented input under the user's key, not the demo key or a plain hash.
+    reference = "OMI2:OMI2/KEN/9001"
+    db = root / "mine.duckdb"
+    assert one(db, f"select area from marts.dim_case where case_key = '{keyed(reference)}'") == (
+        "Kent",
+    )
+    plain = hashlib.sha256(reference.encode()).hexdigest()
+    assert one(db, f"select count(*) from marts.dim_case where case_key = '{plain}'") == (0,)
+
+
+def test_rows_that_cannot_be_right_are_quarantined_and_counted(user_run):
+    root, _, _ = user_run
+    with duckdb.connect(str(root / "mine.duckdb"), read_only=True) as con:
+        steps = dict(
+            con.execute(
+                "select flow || ' | ' || step, row_count from reporting.rpt_sample_flow"
+            ).fetchall()
+        )
+        typed = [keyed(f"Q&I:QI-{area}-{year}-0999") for area, year in TYPED_REF_CASES]
+        harmonised = con.execute(
+            "select question_ref from intermediate.int_judgement_rows_screened "
+            "where outcome = 'sample' and case_key in (select unnest(?)) order by all",
+            [typed],
+        ).fetchall()
+    assert steps["OMI2 cases | quarantined: unreadable date: DOB (two-digit year)"] == 1
+    assert steps["OMI2 cases | quarantined: unreadable date: SentenceDate (not dd/mm/yyyy)"] == 1
+    assert (
+        steps[
+            "Q&I judgements | quarantined: question ref is a date "
+            "(Excel turned a ref such as 4.3 into one)"
+        ]
+        == 3
+    )
+    # "Q2.2", "2.5 c" and "4,4" were read as the contract's refs, in every workbook.
+    assert harmonised == [("2.2",)] * 3 + [("2.5c",)] * 3 + [("4.4",)] * 3
+
+
+def test_validate_uses_user_mode_guards_and_sets_a_baseline(user_run):
+    root, printed, _ = user_run
+    db = root / "mine.duckdb"
+    assert "none (first validation of this warehouse)" in " ".join(printed.split())
+    assert one(db, "select count(distinct run_id) from dq.distribution_baseline") == (1,)
+    failed = one(
+        db,
+        "select count(*) from dq.validation_results where not success and severity = 'critical'",
+    )
+    assert failed == (0,)
+    # The bulletin's figures are not what user data is judged against.
+    assert one(db, "select count(*) from dq.validation_results where why like 'bulletin:%'") == (0,)
+
+
+def test_small_models_are_flagged_and_no_warning_is_printed(user_run):
+    root, printed, _ = user_run
+    db = root / "mine.duckdb"
+    unreliable, total = one(
+        db,
+        "select count(*) filter (where not is_reliable), count(*) from analysis.regression_models",
+    )
+    assert total == 21 and unreliable > 0
+    assert one(
+        db,
+        "select count(*) from analysis.regression_models "
+        "where not is_reliable and reliability_note is null",
+    ) == (0,)
+    assert "Warning:" not in printed and "Traceback" not in printed
+    assert one(db, "select count(*) from analysis.regression_vs_bulletin") == (0,)
+
+
+def test_the_report_is_about_the_users_data_with_no_bulletin_comparison(user_run):
+    root, _, _ = user_run
+    report = root / "report"
+    page = parse(report / "public_protection_report.html")
+    text = " ".join(page.text.split())
+    assert "OMI2 and Q&I compared" not in text
+    assert re.search(r"case assessments, \w+ 20\d\d to \w+ 20\d\d", text)
+    for bulletin_only in (
+        "published figures reproduced",
+        "figures differ",
+        "bulletin says",
+        "The bulletin (",
+        "Reconciliation with the published bulletin",
+    ):
+        assert bulletin_only not in text, bulletin_only
+    assert "reconciliation-status" not in page.tables
+    assert not (report / "csv" / "reconciliation.csv").exists()
+    sheets = openpyxl.load_workbook(report / "public_protection_tables.xlsx").sheetnames
+    assert "Reconciliation" not in sheets
+    assert "Not reliable:" in text  # the flagged models say so under their tables
+
+
+def _small(value: str, minimum: int) -> bool:
+    """A printed count that discloses: more than zero and below the minimum."""
+    number = value.replace(",", "")
+    return number.isdigit() and 0 < int(number) < minimum
+
+
+def test_no_count_below_the_minimum_anywhere_in_the_outputs(user_run):
+    root, _, _ = user_run
+    report, minimum = root / "report", DEFAULT_MINIMUM_N
+    # Tables and Figure 1: every count column, in the CSVs and the workbook.
+    count_columns = re.compile(r"(^| )n$|^(OMI2|Q&I|Total)$")
+    hidden = 0
+    for path in sorted((report / "csv").glob("*.csv")):
+        if path.stem in ("sample_flow", "data_quality"):
+            continue  # counts of records processed, not of people (README)
+        rows = list(csv.reader(path.open(encoding="utf-8")))
+        columns = [i for i, name in enumerate(rows[0]) if count_columns.search(name)]
+        for row in rows[1:]:
+            for i in columns:
+                assert not _small(row[i], minimum), (path.name, row)
+                hidden += row[i] == SUPPRESSED
+        if path.stem == "regression_findings":
+            for _, sentence in rows[1:]:
+                missing = re.search(r"cases missing each: ([^;]*);", sentence)
+                counts = re.findall(
+                    r"n = ([\d,]+)|with ([\d,]+) positive|([\d,]+) cases with a missing",
+                    sentence,
+                ) + ([re.findall(r" ([\d,]+)(?:,|$)", missing.group(1))] if missing else [])
+                for found in counts:
+                    assert not any(_small(n, minimum) for n in found if n), sentence
+    assert hidden > 0  # the hand-written data has small groups: the check proves something
+    workbook = openpyxl.load_workbook(report / "public_protection_tables.xlsx")
+    for sheet in workbook.worksheets[1:]:
+        if sheet.title in ("Sample flow", "Data quality"):
+            continue
+        header = [c.value for c in sheet[2]]
+        columns = [i for i, name in enumerate(header) if name and count_columns.search(str(name))]
+        for row in sheet.iter_rows(min_row=3, values_only=True):
+            for i in columns:
+                assert not _small(str(row[i]), minimum), (sheet.title, row)
+    # The HTML's tables the same way: n columns of Tables 1-8 and Figure 1's data.
+    page = parse(report / "public_protection_report.html")
+    for name, rows in page.tables.items():
+        if not name.startswith(("table-", "figure")):
+            continue
+        for row in rows[2:] if name != "table-1-data" else rows[1:]:
+            for cell in row[1:]:
+                if "%" not in cell and "." not in cell and "\u2013" not in cell:
+                    assert not _small(cell, minimum), (name, row)
+
+
+def test_a_second_run_compares_with_the_first_and_loads_nothing_twice(user_run):
+    root, _, _ = user_run
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stderr(printed):
+        patch.setenv("PUBLIC_PROTECTION_KEY", KEY)
+        code = cli.main(
+            ["run", "--landing", str(root / "my extracts"), "--db", str(root / "mine.duckdb")]
+        )
+    text = " ".join(printed.getvalue().split())
+    assert code == cli.EXIT_OK, text[-2000:]
+    assert "loaded 0, replaced 0, unchanged 4 file(s)" in text
+    assert "compared with: previous validation" in text
