@@ -1,5 +1,5 @@
 {#
-    The bulletin's proxy for the responsible agency (L275-278): MAPPA eligible
+    The bulletin's proxy for the responsible agency (section 2, footnote 6): MAPPA eligible
     or High/Very high RoSH is NPS; every other case, unknowns included, is CRC.
 #}
 {% macro proxy_agency(mappa_eligible, rosh_level) -%}

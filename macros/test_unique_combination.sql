@@ -1,6 +1,6 @@
 {#
     Generic test: the given columns together identify a row.
-    (dbt_utils is not reachable from here, so the project carries its own.)
+    (The project installs no dbt packages, so that a build needs nothing but PyPI: it carries its own.)
 #}
 {% test unique_combination(model, columns) %}
     select

@@ -239,7 +239,7 @@ fact_values as (
 
 text_facts as (
     select
-        'Text ' || published_facts.source_lines as published_in,
+        'Text, ' || published_facts.passage as published_in,
         'text:' || published_facts.fact_id as check_id,
         published_facts.description,
         published_facts.published_value

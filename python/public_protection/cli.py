@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -96,6 +97,31 @@ def do_load(settings: Settings, args: argparse.Namespace) -> None:
         f"loaded {report.count('loaded')}, replaced {report.count('replaced')}, "
         f"unchanged {report.count('unchanged')} file(s)"
     )
+    print_landed_mode(settings)
+
+
+def print_landed_mode(settings: Settings) -> None:
+    """Say which mode `build` will choose for what raw now holds, and whether a key is needed."""
+    import duckdb
+
+    from public_protection.dbt_plugin import ENV_KEY, key_mode
+
+    with duckdb.connect(str(settings.db), read_only=True) as con:
+        files, demo = con.execute(
+            "select count(*), count(*) filter (where is_demo) from raw.source_files"
+        ).fetchone()
+    if files and demo == files:
+        console.print(f"raw holds {files} demo file(s): `build` compares with the bulletin")
+        return
+    console.print(
+        f"raw holds {files - demo} file(s) that are not demo extracts: `build` makes a report "
+        "on your data (user mode), with no comparison with the bulletin unless --bulletin"
+    )
+    if key_mode(os.environ.get(ENV_KEY)) == "demo":
+        console.print(
+            f"[yellow]warning:[/] {ENV_KEY} is not set to a secret of your own: `build` will "
+            "refuse to key these extracts with the public demo key"
+        )
 
 
 def require_warehouse(settings: Settings) -> None:
@@ -156,20 +182,25 @@ def do_build(settings: Settings, args: argparse.Namespace) -> None:
 
 def print_build_info(settings: Settings) -> None:
     """Say which key and which comparison the warehouse was built with."""
+    console.print(build_info(settings).describe())
+
+
+def build_info(settings: Settings):
+    """The warehouse's build record (``reporting.rpt_build_info``), or the stage fails."""
     from public_protection.build_info import BuildInfoMissing, read_build_info
 
     try:
-        info = read_build_info(settings.db)
+        return read_build_info(settings.db)
     except BuildInfoMissing as missing:
         raise StageFailed(str(missing)) from None
-    console.print(info.describe())
 
 
 def do_validate(settings: Settings, args: argparse.Namespace) -> None:
     from public_protection.quality.validate import validate
 
     require_warehouse(settings)
-    console.print(f"[bold]validate[/] Great Expectations suites against {settings.db}")
+    mode = build_info(settings).mode_label
+    console.print(f"[bold]validate[/] Great Expectations suites against {settings.db} ({mode})")
     with console.status("validating"):
         try:
             report = validate(
@@ -213,14 +244,10 @@ def do_validate(settings: Settings, args: argparse.Namespace) -> None:
 def do_regress(settings: Settings, args: argparse.Namespace) -> None:
     import duckdb
 
-    from public_protection.build_info import BuildInfoMissing, read_build_info
     from public_protection.regression.models import MIN_EVENTS_PER_PARAMETER, run_regressions, store
 
     require_warehouse(settings)
-    try:
-        build = read_build_info(settings.db)
-    except BuildInfoMissing as missing:
-        raise StageFailed(str(missing)) from None
+    build = build_info(settings)
     removal = getattr(args, "removal", "lr")
     console.print(
         f"[bold]regress[/] 21 forward stepwise models, removal by {removal} ({build.mode_label})"
@@ -297,6 +324,7 @@ def do_report(settings: Settings, args: argparse.Namespace) -> None:
         raise StageFailed(f"--min-n must be 0 or more, not {minimum_n}")
     require_warehouse(settings)
     console.print(f"[bold]report[/] {settings.db} -> {settings.report_dir}")
+    console.print(build_info(settings).describe())
     try:
         result = write_report(settings.db, settings.report_dir, minimum_n)
     except ReportInputMissing as missing:
@@ -322,7 +350,7 @@ def do_publish(settings: Settings, args: argparse.Namespace) -> None:
 
     require_warehouse(settings)
     target = settings.published
-    console.print(f"[bold]publish[/] {settings.db} -> {target}")
+    console.print(f"[bold]publish[/] {settings.db} -> {target} ({build_info(settings).mode_label})")
     try:
         report = publish(settings.db, target)
     except (RuntimeError, duckdb.Error) as error:

@@ -1,4 +1,4 @@
-"""The raw extract layout of ``shared/spec/raw-extracts.md``, as code.
+"""The raw extract layout of ``docs/input-contract.md``, as code.
 
 One place that names the files, sheets and columns each raw table is built
 from, so the loader, the demo generator and the quality suites agree.

@@ -1,6 +1,6 @@
 """Land raw extracts in DuckDB's ``raw`` schema, as received, with provenance.
 
-Promises (issue #2, ``shared/spec/raw-extracts.md``):
+Promises (``docs/input-contract.md``, section 4):
 
 - every column lands as text under its received name, plus ``_source_file``,
   ``_source_sha256``, ``_source_row`` and ``_loaded_at``;
@@ -271,6 +271,17 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def _loaded_files(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The files raw holds now (name -> SHA-256); none before the first load."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'source_files'"
+    ).fetchone()[0]
+    if not exists:
+        return {}
+    return dict(con.execute("select file, sha256 from raw.source_files").fetchall())
+
+
 def _existing_columns(con: duckdb.DuckDBPyConnection, table: RawTable) -> set[str]:
     rows = con.execute(
         "select column_name from information_schema.columns "
@@ -280,21 +291,49 @@ def _existing_columns(con: duckdb.DuckDBPyConnection, table: RawTable) -> set[st
     return {r[0] for r in rows}
 
 
-def _write_sheet(
-    con: duckdb.DuckDBPyConnection,
+@dataclass
+class StagedSheet:
+    """One sheet's rows, read and checked, waiting in the scratch database."""
+
+    table: RawTable
+    scratch_table: str
+    extra_columns: list[str]
+    rows: int
+
+
+@dataclass
+class StagedFile:
+    """One landing file read whole into the scratch database, and what it will become."""
+
+    outcome: FileOutcome
+    sheets: list[StagedSheet]
+    replacing: bool
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _stage_sheet(
+    scratch: duckdb.DuckDBPyConnection,
+    scratch_table: str,
     sheet: SheetReader,
     file: str,
     sha256: str,
     loaded_at: dt.datetime,
-) -> int:
-    """Insert a sheet's rows; add any extra received columns to the table."""
-    existing = {c.lower() for c in _existing_columns(con, sheet.table)}
-    for extra in sheet.extra_columns:
-        if extra.lower() not in existing:
-            con.execute(
-                f"alter table {sheet.table.qualified_name} "
-                f'add column "{extra.replace(chr(34), chr(34) * 2)}" varchar'
-            )
+) -> StagedSheet:
+    """Write a sheet's rows, chunk by chunk, into a table of the scratch database.
+
+    Each chunk is committed on its own (the scratch file is thrown away), so
+    memory stays flat however big the file: the warehouse's own transaction
+    later takes the rows in one ``insert ... select``, which DuckDB writes
+    straight to disk.
+    """
+    columns = ", ".join(f"{_quoted(c)} varchar" for c in sheet.columns)
+    scratch.execute(
+        f"create table {scratch_table} ({columns}, _source_file varchar, "
+        "_source_sha256 varchar, _source_row integer, _loaded_at timestamp)"
+    )
     total = 0
     for chunk in sheet.chunks:
         frame = pd.DataFrame([values for _, values in chunk], columns=sheet.columns, dtype=object)
@@ -302,15 +341,13 @@ def _write_sheet(
         frame["_source_sha256"] = sha256
         frame["_source_row"] = [number for number, _ in chunk]
         frame["_loaded_at"] = loaded_at
-        con.register("incoming_chunk", frame)
+        scratch.register("incoming_chunk", frame)
         try:
-            con.execute(
-                f"insert into {sheet.table.qualified_name} by name select * from incoming_chunk"
-            )
+            scratch.execute(f"insert into {scratch_table} by name select * from incoming_chunk")
         finally:
-            con.unregister("incoming_chunk")
+            scratch.unregister("incoming_chunk")
         total += len(chunk)
-    return total
+    return StagedSheet(sheet.table, scratch_table, sheet.extra_columns, total)
 
 
 def _read_file(name: str, path: Path) -> list[SheetReader]:
@@ -324,28 +361,26 @@ def _read_file(name: str, path: Path) -> list[SheetReader]:
     return [cases, read_sheet(name, workbook, QI_JUDGEMENTS)]
 
 
-def _write_file(
-    con: duckdb.DuckDBPyConnection,
+def _stage_file(
+    scratch: duckdb.DuckDBPyConnection,
+    number: int,
     name: str,
     path: Path,
     sha256: str,
     loaded_at: dt.datetime,
     replacing: bool,
     is_demo: bool,
-) -> FileOutcome:
-    kind = "omi2" if name.startswith("omi2/") else "qi"
+) -> StagedFile:
+    """Read one file whole into the scratch database; ``FileRejected`` if it cannot be."""
     sheets = _read_file(name, path)
-    if replacing:
-        for table in RAW_TABLES:
-            con.execute(f"delete from {table.qualified_name} where _source_file = ?", [name])
-    counts = []
-    total = 0
-    for sheet in sheets:
-        written = _write_sheet(con, sheet, name, sha256, loaded_at)
-        total += written
-        counts.append(f"{sheet.table.sheet or 'rows'}: {written}")
+    staged = [
+        _stage_sheet(scratch, f"file_{number}_{s.table.name}", s, name, sha256, loaded_at)
+        for s in sheets
+    ]
+    total = sum(s.rows for s in staged)
+    counts = [f"{s.table.sheet or 'rows'}: {s.rows}" for s in staged]
     warnings = [w for s in sheets for w in s.warnings]
-    for sheet in sheets:
+    for sheet in staged:
         if sheet.extra_columns:
             label = f" [{sheet.table.sheet}]" if sheet.table.sheet else ""
             warnings.append(
@@ -354,20 +389,42 @@ def _write_file(
             )
     if total == 0:
         warnings.append(f"{name}: header only, loaded 0 rows")
-    con.execute(
-        "insert or replace into raw.source_files "
-        "(file, file_kind, sha256, rows, loaded_at, is_demo) values (?, ?, ?, ?, ?, ?)",
-        [name, kind, sha256, total, loaded_at, is_demo],
-    )
-    return FileOutcome(
+    outcome = FileOutcome(
         file=name,
-        kind=kind,
+        kind=_kind(name),
         sha256=sha256,
         status="replaced" if replacing else "loaded",
         rows=total,
         is_demo=is_demo,
         message="; ".join(counts + warnings),
         warnings=warnings,
+    )
+    return StagedFile(outcome, staged, replacing)
+
+
+def _move_in(con: duckdb.DuckDBPyConnection, staged: StagedFile, loaded_at: dt.datetime) -> None:
+    """Inside the batch's transaction: the file's rows from scratch into ``raw``."""
+    outcome = staged.outcome
+    if staged.replacing:
+        for table in RAW_TABLES:
+            con.execute(
+                f"delete from {table.qualified_name} where _source_file = ?", [outcome.file]
+            )
+    for sheet in staged.sheets:
+        existing = {c.lower() for c in _existing_columns(con, sheet.table)}
+        for extra in sheet.extra_columns:
+            if extra.lower() not in existing:
+                con.execute(
+                    f"alter table {sheet.table.qualified_name} add column {_quoted(extra)} varchar"
+                )
+        con.execute(
+            f"insert into {sheet.table.qualified_name} by name "
+            f"select * from scratch.{sheet.scratch_table}"
+        )
+    con.execute(
+        "insert or replace into raw.source_files "
+        "(file, file_kind, sha256, rows, loaded_at, is_demo) values (?, ?, ?, ?, ?, ?)",
+        [outcome.file, outcome.kind, outcome.sha256, outcome.rows, loaded_at, outcome.is_demo],
     )
 
 
@@ -392,6 +449,11 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+# DuckDB's memory cap while loading (scratch and warehouse): past it DuckDB
+# evicts cached blocks or spills to disk, so a big extract needs no more memory.
+LOAD_MEMORY_LIMIT = "256MB"
+
+
 def load_landing(
     db: Path,
     landing: Path,
@@ -399,9 +461,15 @@ def load_landing(
 ) -> LoadReport:
     """Load every extract in ``landing`` into ``db`` as one atomic batch.
 
+    Two phases. First every new or changed file is read whole into a scratch
+    database beside the warehouse (so a bad file anywhere is found before
+    anything is written, and memory stays flat with file size); then one
+    transaction moves the rows into ``raw``. The scratch file is removed either
+    way.
+
     ``on_file`` is called with each file name before it is read (for progress).
     Raises ``LandingEmpty`` when there is nothing to load, and ``LoadFailed``
-    (after rolling back and recording the rejections) if any file is rejected.
+    (after recording the rejections) if any file is rejected.
     """
     db.parent.mkdir(parents=True, exist_ok=True)
     batch_id = str(uuid.uuid4())
@@ -410,91 +478,98 @@ def load_landing(
     files, rejections = found.files, found.rejected
     demo_hashes = demo_file_hashes(landing)
     outcomes: list[FileOutcome] = []
+    staged: list[StagedFile] = []
+    scratch_path = db.with_name(f".{db.name}.loading-{batch_id[:8]}")
     try:
         con = duckdb.connect(str(db))
     except duckdb.IOException as error:
         raise RuntimeError(f"cannot open the warehouse {db}: {error}") from None
-    in_transaction = False
     try:
+        # A cache, not a need: past it DuckDB evicts or spills, keeping memory flat.
+        con.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
         con.execute("create schema if not exists raw")
         con.execute(LOAD_LOG_DDL)
-        con.begin()
-        in_transaction = True
-        ensure_raw_schema(con)
-        loaded = dict(con.execute("select file, sha256 from raw.source_files").fetchall())
+        loaded = _loaded_files(con)
         by_hash = {sha: name for name, sha in loaded.items()}
-        for name, path in files:
-            if on_file:
-                on_file(name)
-            try:
-                sha256 = sha256_of(path)
-            except OSError as error:
-                rejections.append(FileRejected(name, f"cannot be read ({error.strerror or error})"))
-                continue
-            if loaded.get(name) == sha256:
-                outcomes.append(FileOutcome(name, _kind(name), sha256, "unchanged"))
-                continue
-            if sha256 in by_hash and by_hash[sha256] != name:
-                # The same bytes under another name, loaded earlier or in this batch.
-                outcomes.append(
-                    FileOutcome(
-                        name,
-                        _kind(name),
-                        sha256,
-                        "unchanged",
-                        warnings=[
-                            f"{name}: same content as "
-                            + (
-                                f"the already loaded {by_hash[sha256]}"
-                                if by_hash[sha256] in loaded
-                                else f"{by_hash[sha256]} in this batch"
-                            )
-                            + "; not loaded twice"
-                        ],
+        with duckdb.connect(str(scratch_path)) as scratch:
+            scratch.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
+            for number, (name, path) in enumerate(files):
+                if on_file:
+                    on_file(name)
+                try:
+                    sha256 = sha256_of(path)
+                except OSError as error:
+                    rejections.append(
+                        FileRejected(name, f"cannot be read ({error.strerror or error})")
                     )
-                )
-                continue
-            by_hash[sha256] = name
-            try:
-                if rejections:
-                    # The batch will roll back anyway: only check the file, so that
-                    # one run reports every bad file.
-                    for sheet in _read_file(name, path):
-                        for _ in sheet.chunks:
-                            pass
                     continue
-                outcomes.append(
-                    _write_file(
-                        con,
-                        name,
-                        path,
-                        sha256,
-                        started,
-                        replacing=name in loaded,
-                        is_demo=demo_hashes.get(name) == sha256,
+                if loaded.get(name) == sha256:
+                    outcomes.append(FileOutcome(name, _kind(name), sha256, "unchanged"))
+                    continue
+                if sha256 in by_hash and by_hash[sha256] != name:
+                    # The same bytes under another name, loaded earlier or in this batch.
+                    earlier = by_hash[sha256]
+                    where = (
+                        f"the already loaded {earlier}"
+                        if earlier in loaded
+                        else f"{earlier} in this batch"
                     )
-                )
-            except OSError as error:
-                rejections.append(FileRejected(name, f"cannot be read ({error.strerror or error})"))
-            except FileRejected as rejected:
-                rejected.sha256 = sha256
-                rejections.append(rejected)
+                    outcomes.append(
+                        FileOutcome(
+                            name,
+                            _kind(name),
+                            sha256,
+                            "unchanged",
+                            warnings=[f"{name}: same content as {where}; not loaded twice"],
+                        )
+                    )
+                    continue
+                by_hash[sha256] = name
+                try:
+                    staged.append(
+                        _stage_file(
+                            scratch,
+                            number,
+                            name,
+                            path,
+                            sha256,
+                            started,
+                            replacing=name in loaded,
+                            is_demo=demo_hashes.get(name) == sha256,
+                        )
+                    )
+                except OSError as error:
+                    rejections.append(
+                        FileRejected(name, f"cannot be read ({error.strerror or error})")
+                    )
+                except FileRejected as rejected:
+                    rejected.sha256 = sha256
+                    rejections.append(rejected)
         if rejections:
-            con.rollback()
-            in_transaction = False
             _record_rejections(con, batch_id, rejections, started)
             raise LoadFailed(rejections)
-        for outcome in outcomes:
-            if outcome.status != "unchanged":
-                _log(con, batch_id, outcome, started)
-        con.commit()
-        in_transaction = False
-    except BaseException:
-        if in_transaction:
-            con.rollback()
-        raise
+        con.execute(f"attach '{scratch_path}' as scratch (read_only)")
+        try:
+            con.begin()
+            try:
+                # Inside the transaction: a failed first load leaves no raw tables.
+                ensure_raw_schema(con)
+                for file in staged:
+                    _move_in(con, file, started)
+                    _log(con, batch_id, file.outcome, started)
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+        finally:
+            con.execute("detach scratch")
     finally:
         con.close()
+        for leftover in (scratch_path, scratch_path.with_name(scratch_path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    outcomes += [file.outcome for file in staged]
+    order = {name: i for i, (name, _) in enumerate(files)}
+    outcomes.sort(key=lambda o: order.get(o.file, len(order)))
     for name in sorted(set(loaded) - {n for n, _ in files}):
         outcomes.append(
             FileOutcome(

@@ -1,6 +1,6 @@
 """Paths and settings shared by every CLI verb.
 
-Defaults and environment variables follow ``shared/spec/warehouse-contract.md``:
+Defaults and environment variables (README, "What it does"):
 ``--db`` / ``PUBLIC_PROTECTION_DB`` and ``--landing`` / ``PUBLIC_PROTECTION_LANDING``.
 """
 

@@ -1,6 +1,6 @@
 """An independent reading of the extracts, for the demo generator's acceptance tests.
 
-Written from ``shared/spec/raw-extracts.md`` alone (not from the generator or the
+Written from the input contract (``docs/input-contract.md``) alone (not from the generator or the
 dbt models): read the files, apply the sample rules, return one record per
 sample case with the bulletin's variables, plus the count of every rule.
 """

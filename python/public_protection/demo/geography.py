@@ -1,4 +1,4 @@
-"""Trusts, areas and inspections of ``shared/spec/raw-extracts.md``."""
+"""Trusts, areas and inspections of ``docs/input-contract.md``."""
 
 from __future__ import annotations
 

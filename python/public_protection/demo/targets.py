@@ -27,18 +27,18 @@ VARIABLES: dict[str, tuple[str, ...]] = {
     "mappa_eligible": ("Yes", "No"),
 }
 
-# Text facts (shared/bulletin/text_facts.md, section 3 and 5).
-PROGRAMME_SIZE = {"OMI2": 1815, "Q&I": 1034}  # L23-24
-NPS_CASES = {"OMI2": 486, "Q&I": 383}  # L293-296 (OMI2 by the proxy rule)
-QI_PROXY_DISAGREEMENTS = 64  # L288-290
-# CRC/NPS change in percentage points from OMI2 to Q&I, as printed (L509-512,
-# L612-615, L700-703).
+# Text facts: figures the bulletin states in its text.
+PROGRAMME_SIZE = {"OMI2": 1815, "Q&I": 1034}  # Approach (section 1)
+NPS_CASES = {"OMI2": 486, "Q&I": 383}  # footnote 6 (OMI2 by the proxy rule)
+QI_PROXY_DISAGREEMENTS = 64  # footnote 6
+# CRC/NPS change in percentage points from OMI2 to Q&I, as printed (Q3, Q4 and Q5
+# commentaries).
 AGENCY_CHANGE_PP = {
     3: {"CRC": -14, "NPS": -6},
     4: {"CRC": -9, "NPS": -4},
     5: {"CRC": -14, "NPS": -5},
 }
-# Whole-percent levels by agency and programme (L798-801, L1010-1012).
+# Whole-percent levels by agency and programme (Q6 commentary; Conclusion).
 AGENCY_LEVEL_PCT = {
     (6, "NPS", "OMI2"): 74,
     (6, "NPS", "Q&I"): 61,
@@ -47,7 +47,7 @@ AGENCY_LEVEL_PCT = {
     (5, "NPS", "Q&I"): 63,
     (5, "CRC", "Q&I"): 47,
 }
-# Q7, whole sample, by flag (L890-896): flag -> {"Yes": pct, "No": pct}.
+# Q7, whole sample, by flag (Q7 commentary): flag -> {"Yes": pct, "No": pct}.
 Q7_FLAG_PCT = {
     "domestic_abuse_perpetrator": {True: 75, False: 59},
     "child_protection_case": {True: 73, False: 63},
