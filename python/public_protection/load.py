@@ -41,6 +41,7 @@ from public_protection.readers import (
     read_sheet,
     require_named_inspection,
 )
+from public_protection.sql import quote_identifier, quote_literal
 
 LOAD_LOG_DDL = """
 create table if not exists raw.load_log (
@@ -310,10 +311,6 @@ class StagedFile:
     replacing: bool
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _stage_sheet(
     scratch: duckdb.DuckDBPyConnection,
     scratch_table: str,
@@ -329,7 +326,7 @@ def _stage_sheet(
     later takes the rows in one ``insert ... select``, which DuckDB writes
     straight to disk.
     """
-    columns = ", ".join(f"{_quoted(c)} varchar" for c in sheet.columns)
+    columns = ", ".join(f"{quote_identifier(c)} varchar" for c in sheet.columns)
     scratch.execute(
         f"create table {scratch_table} ({columns}, _source_file varchar, "
         "_source_sha256 varchar, _source_row integer, _loaded_at timestamp)"
@@ -415,7 +412,8 @@ def _move_in(con: duckdb.DuckDBPyConnection, staged: StagedFile, loaded_at: dt.d
         for extra in sheet.extra_columns:
             if extra.lower() not in existing:
                 con.execute(
-                    f"alter table {sheet.table.qualified_name} add column {_quoted(extra)} varchar"
+                    f"alter table {sheet.table.qualified_name} "
+                    f"add column {quote_identifier(extra)} varchar"
                 )
         con.execute(
             f"insert into {sheet.table.qualified_name} by name "
@@ -548,7 +546,7 @@ def load_landing(
         if rejections:
             _record_rejections(con, batch_id, rejections, started)
             raise LoadFailed(rejections)
-        con.execute(f"attach '{scratch_path}' as scratch (read_only)")
+        con.execute(f"attach {quote_literal(str(scratch_path))} as scratch (read_only)")
         try:
             con.begin()
             try:

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from public_protection.sql import quote_identifier, quote_literal
+
 PUBLISHED_SCHEMAS = ("marts", "reporting", "analysis", "dq")
 
 
@@ -26,14 +28,6 @@ class PublishReport:
     size_bytes: int
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def publish(db: Path, target: Path) -> PublishReport:
     """Copy the published schemas of ``db`` into ``target``, atomically."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -42,15 +36,15 @@ def publish(db: Path, target: Path) -> PublishReport:
     tables: list[str] = []
     try:
         with duckdb.connect(str(temporary)) as con:
-            con.execute(f"attach {_literal(str(db))} as restricted (read_only)")
+            con.execute(f"attach {quote_literal(str(db))} as restricted (read_only)")
             relations = con.execute(
                 "select schema_name, table_name, comment from duckdb_tables() "
                 "where database_name = 'restricted' and schema_name in "
-                f"({', '.join(_literal(s) for s in PUBLISHED_SCHEMAS)}) "
+                f"({', '.join(quote_literal(s) for s in PUBLISHED_SCHEMAS)}) "
                 "union all "
                 "select schema_name, view_name, comment from duckdb_views() "
                 "where database_name = 'restricted' and not internal and schema_name in "
-                f"({', '.join(_literal(s) for s in PUBLISHED_SCHEMAS)}) "
+                f"({', '.join(quote_literal(s) for s in PUBLISHED_SCHEMAS)}) "
                 "order by 1, 2"
             ).fetchall()
             missing = set(PUBLISHED_SCHEMAS[:2]) - {schema for schema, _, _ in relations}
@@ -59,12 +53,12 @@ def publish(db: Path, target: Path) -> PublishReport:
                     f"{db} has no {', '.join(sorted(missing))}: run `public-protection build`"
                 )
             for schema, name, comment in relations:
-                con.execute(f"create schema if not exists {_quote(schema)}")
-                qualified = f"{_quote(schema)}.{_quote(name)}"
+                con.execute(f"create schema if not exists {quote_identifier(schema)}")
+                qualified = f"{quote_identifier(schema)}.{quote_identifier(name)}"
                 # Views (e.g. dq.all_checks) become tables: the file stands alone.
                 con.execute(f"create table {qualified} as select * from restricted.{qualified}")
                 if comment:
-                    con.execute(f"comment on table {qualified} is {_literal(comment)}")
+                    con.execute(f"comment on table {qualified} is {quote_literal(comment)}")
                 for column, column_comment in con.execute(
                     "select column_name, comment from duckdb_columns() "
                     "where database_name = 'restricted' and schema_name = ? "
@@ -72,8 +66,8 @@ def publish(db: Path, target: Path) -> PublishReport:
                     [schema, name],
                 ).fetchall():
                     con.execute(
-                        f"comment on column {qualified}.{_quote(column)} "
-                        f"is {_literal(column_comment)}"
+                        f"comment on column {qualified}.{quote_identifier(column)} "
+                        f"is {quote_literal(column_comment)}"
                     )
                 tables.append(f"{schema}.{name}")
             con.execute("detach restricted")
