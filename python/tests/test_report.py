@@ -327,3 +327,45 @@ def test_report_on_a_built_warehouse_without_regressions_names_the_missing_stage
     err = " ".join(capsys.readouterr().err.split())  # rich wraps long lines
     assert "analysis.regression_models: run `public-protection regress` first" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_the_reconciliation_shows_no_figure_the_tables_hide(warehouse, tmp_path):
+    # Two figures that differ from the bulletin and are small: a subgroup cell the
+    # tables hide, and a count from the text that is below the minimum.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "update reporting.rpt_judgement_by_subgroup set n = 3, n_yes = 3 "
+            "where question_id = 1 and variable = 'gender' and category = 'Female' "
+            "and programme = 'OMI2'"
+        )
+        con.execute(
+            "update reporting.rpt_published_reconciliation set warehouse_value = 3, "
+            "is_match = false where check_id in "
+            "('table2:gender:Female:OMI2:n', 'text:omi2_nps_cases')"
+        )
+    result = write_report(warehouse, tmp_path / "report")
+    rows = {r[0]: r for r in read_csv(result.csv_folder / "reconciliation.csv")[1:]}
+    assert rows["table2:gender:Female:OMI2:n"][4] == "[c]"
+    assert rows["text:omi2_nps_cases"][4] == "[c]"
+    assert rows["table1:Kent:qi_n"][4] == "81.0"  # a matching figure is public anyway
+    mismatches = parse(result.html).tables["reconciliation-mismatches"][1:]
+    assert sorted(row[2] for row in mismatches) == ["[c]", "[c]"]
+    sheet = openpyxl.load_workbook(result.workbook)["Reconciliation"]
+    shown = {row[0]: row[4] for row in sheet.iter_rows(min_row=3, values_only=True)}
+    assert shown["table2:gender:Female:OMI2:n"] == "[c]"
+
+
+def test_separated_groups_are_named_only_when_they_hold_the_minimum(warehouse, tmp_path):
+    terms = warehouse_rows(
+        warehouse,
+        "select min(cases_at_level) from analysis.regression_terms t "
+        "join analysis.regression_models m using (model_id) "
+        "where m.separation_warnings like "
+        "'%' || t.variable || '=' || t.level || ': every case%'",
+    )
+    smallest = terms[0][0]
+    assert smallest is not None  # the demo has separated levels
+    named = parse(write_report(warehouse, tmp_path / "named", minimum_n=smallest).html).text
+    hidden = parse(write_report(warehouse, tmp_path / "hidden", minimum_n=smallest + 1).html).text
+    assert "not named as they hold fewer than" not in named
+    assert f"not named as they hold fewer than {smallest + 1} cases" in hidden

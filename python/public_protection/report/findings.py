@@ -146,10 +146,12 @@ def _separation_sentence(
     """
     if not separated:
         return None
+    # Cases at a level are the same in every model of a sample (stepwise, full,
+    # programme forced); a level separated in the full model only is in its terms.
     sizes = {
         (row.variable, str(row.level)): row.cases_at_level
         for row in terms.itertuples()
-        if row.model_kind == "stepwise" and not pd.isna(row.cases_at_level)
+        if not pd.isna(row.cases_at_level)
     }
     named = sorted(g for g in separated if sizes.get(g, 0) >= minimum_n)
     unnamed = len(separated) - len(named)
