@@ -104,7 +104,7 @@ def print_landed_mode(settings: Settings) -> None:
     """Say which mode `build` will choose for what raw now holds, and whether a key is needed."""
     import duckdb
 
-    from public_protection.dbt_plugin import ENV_KEY, key_mode
+    from public_protection.settings import ENV_KEY, key_mode
 
     with duckdb.connect(str(settings.db), read_only=True) as con:
         files, demo = con.execute(
@@ -135,7 +135,9 @@ def demo_scale(landing: Path) -> int:
     Demo extracts at scale K hold K times every published count, so the
     reconciliation multiplies published counts by K.
     """
-    manifest = landing / "manifest.json"
+    from public_protection.layout import DEMO_MANIFEST
+
+    manifest = landing / DEMO_MANIFEST
     if not manifest.is_file():
         return 1
     try:

@@ -20,8 +20,8 @@ import os
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-ENV_KEY = "PUBLIC_PROTECTION_KEY"
-DEMO_KEY = "public-protection-demo-key-not-secret"
+from public_protection.settings import DEMO_KEY, ENV_KEY, key_mode
+
 BLOCK = 64  # SHA-256 block size in bytes (RFC 2104)
 
 
@@ -43,11 +43,6 @@ def hmac_macro_sql(key: bytes) -> str:
         "create or replace macro pp_hmac_sha256(message) as "
         f"sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode(message))))"
     )
-
-
-def key_mode(key: str | None) -> str:
-    """``demo`` when no key is set or the key is the public demo key, else ``secret``."""
-    return "secret" if key and key != DEMO_KEY else "demo"
 
 
 class Plugin(BasePlugin):

@@ -21,6 +21,16 @@ ENV_LANDING = "PUBLIC_PROTECTION_LANDING"
 ENV_REPORT_DIR = "PUBLIC_PROTECTION_REPORT_DIR"
 ENV_PROJECT_DIR = "PUBLIC_PROTECTION_PROJECT_DIR"
 
+# The secret behind every case_key (docs/input-contract.md, "The key"). Without
+# it the public demo key is used, which only the synthetic demo may be keyed with.
+ENV_KEY = "PUBLIC_PROTECTION_KEY"
+DEMO_KEY = "public-protection-demo-key-not-secret"
+
+
+def key_mode(key: str | None) -> str:
+    """``demo`` when no key is set or the key is the public demo key, else ``secret``."""
+    return "secret" if key and key != DEMO_KEY else "demo"
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -1,6 +1,6 @@
 """Solve for a set of cases that reproduces every published figure exactly.
 
-The problem (``shared/notes/calibration.md``): each programme's population is
+The problem: each programme's population is
 barely larger than its largest question n, so which cases answer which
 question and which attributes they carry must be chosen together. Solved in
 two integer programs (HiGHS via ``scipy.optimize.milp``):
