@@ -6,6 +6,9 @@
 -- var bulletin_scale (default 1): the demo extracts written with --scale K hold
 -- K times every count and the same percentages, so published counts are
 -- multiplied by K before comparing. The CLI sets it from the demo manifest.
+--
+-- In user mode (reporting.rpt_build_info) the table is empty: a user's own
+-- extracts are not the bulletin's, and there is nothing to compare them with.
 {% set scale = var('bulletin_scale', 1) | int %}
 
 with
@@ -36,6 +39,10 @@ agency_change as (
 
 cases as (
     select * from {{ ref('dim_case') }}
+),
+
+build_info as (
+    select * from {{ ref('rpt_build_info') }}
 ),
 
 judgements as (
@@ -268,6 +275,7 @@ final as (
         decimals,
         coalesce(round(warehouse_value, decimals) = published_value, false) as is_match
     from unioned
+    where (select is_bulletin_mode from build_info)
 )
 
 select * from final

@@ -72,6 +72,8 @@ def test_every_stage_runs_on_hand_written_extracts(user_run):
         False,
     )
     assert "user mode: no comparison with the published bulletin" in " ".join(printed.split())
+    # Nothing compares the user's figures with the bulletin's, in the warehouse either.
+    assert one(db, "select count(*) from reporting.rpt_published_reconciliation") == (0,)
     assert (root / "public_protection_published.duckdb").is_file()
     with duckdb.connect(str(root / "public_protection_published.duckdb"), read_only=True) as con:
         assert con.execute("select key_mode from reporting.rpt_build_info").fetchone() == (
