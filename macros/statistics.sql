@@ -52,3 +52,23 @@
         )
     )
 {%- endmacro %}
+
+
+{#
+    Pooled two-proportion z statistic for the change from sample 1 to sample 2
+    (yes_2 / n_2 - yes_1 / n_1), as statsmodels' proportions_ztest computes it
+    with the pooled standard error sqrt(p (1 - p) (1 / n_1 + 1 / n_2)). NULL when
+    either sample is empty or every case agrees (no variance to test against).
+#}
+{% macro two_proportion_z(yes_1, n_1, yes_2, n_2) -%}
+    {%- set pooled -%}
+        (({{ yes_1 }} + {{ yes_2 }}) * 1.0 / nullif({{ n_1 }} + {{ n_2 }}, 0))
+    {%- endset -%}
+    (
+        ({{ yes_2 }} * 1.0 / nullif({{ n_2 }}, 0) - {{ yes_1 }} * 1.0 / nullif({{ n_1 }}, 0))
+        / nullif(sqrt(
+            {{ pooled }} * (1 - {{ pooled }})
+            * (1.0 / nullif({{ n_1 }}, 0) + 1.0 / nullif({{ n_2 }}, 0))
+        ), 0)
+    )
+{%- endmacro %}

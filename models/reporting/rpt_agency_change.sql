@@ -32,8 +32,7 @@ rates as (
     select
         *,
         100.0 * omi2_n_yes / nullif(omi2_n, 0) as omi2_pct_yes,
-        100.0 * qi_n_yes / nullif(qi_n, 0) as qi_pct_yes,
-        (omi2_n_yes + qi_n_yes) * 1.0 / nullif(omi2_n + qi_n, 0) as pooled_rate
+        100.0 * qi_n_yes / nullif(qi_n, 0) as qi_pct_yes
     from counted
 ),
 
@@ -41,9 +40,7 @@ tested as (
     select
         *,
         qi_pct_yes - omi2_pct_yes as change_pp,
-        (qi_pct_yes - omi2_pct_yes) / 100.0 / nullif(sqrt(
-            pooled_rate * (1 - pooled_rate) * (1.0 / omi2_n + 1.0 / qi_n)
-        ), 0) as z_statistic
+        {{ two_proportion_z('omi2_n_yes', 'omi2_n', 'qi_n_yes', 'qi_n') }} as z_statistic
     from rates
 ),
 

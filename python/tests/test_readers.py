@@ -1,4 +1,4 @@
-"""The fast workbook reader (calamine) sees what openpyxl sees, cell for cell."""
+"""The readers: calamine sees what openpyxl sees, and every rejection is named."""
 
 from __future__ import annotations
 
@@ -9,8 +9,16 @@ import openpyxl
 import pytest
 from conftest import qi_sheets, write_workbook
 
-from public_protection.layout import QI_CASES, QI_JUDGEMENTS
-from public_protection.readers import cell_text, open_workbook, read_sheet
+from public_protection.layout import OMI2_CASES, QI_CASES, QI_JUDGEMENTS
+from public_protection.readers import (
+    FileRejected,
+    cell_text,
+    match_header,
+    open_workbook,
+    read_csv,
+    read_sheet,
+    require_named_inspection,
+)
 
 
 def rows_by_openpyxl(path: Path, sheet: str, width: int) -> list[tuple[int, list[str | None]]]:
@@ -84,3 +92,127 @@ def test_demo_workbooks_read_the_same_with_both_readers(demo_warehouse):
         assert rows_by_loader(path, QI_JUDGEMENTS) == rows_by_openpyxl(
             path, "Judgements", len(QI_JUDGEMENTS.columns)
         )
+
+
+# --- every rejection the readers promise, at the reader ------------------------------
+
+OMI2_HEADER = ",".join(OMI2_CASES.columns)
+OMI2_ROW = ",".join(["x"] * len(OMI2_CASES.columns))
+
+
+def csv_file(tmp_path: Path, content: bytes) -> Path:
+    path = tmp_path / "extract.csv"
+    path.write_bytes(content)
+    return path
+
+
+def read_all_csv(path: Path) -> int:
+    reader = read_csv("omi2/extract.csv", path, OMI2_CASES)
+    return sum(len(chunk) for chunk in reader.chunks)
+
+
+def crlf(text: str) -> bytes:
+    return text.replace("\n", "\r\n").encode("cp1252")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "file is empty (0 bytes)"),
+        (b"PK\x03\x04rest", "has a .csv name but is a zip archive"),
+        (b"\x00\x01binary", "has a .csv name but is binary data"),
+        (b"\xef\xbb\xbf" + crlf(f"{OMI2_HEADER}\n"), "UTF-8 byte-order mark"),
+        (crlf(f"{OMI2_HEADER}\n").replace(b"Sex", "Séx".encode()), "is UTF-8 encoded"),
+        (crlf(f"{OMI2_HEADER}\n{OMI2_ROW}\n").replace(b",x,", b",\x81,", 1), "byte 0x81 at line 2"),
+        (crlf("\n\n"), "has no header row"),
+        (crlf(OMI2_HEADER.replace("SentenceDate,", "") + "\n"), "missing required column(s) Sent"),
+        (crlf(f"{OMI2_HEADER},Trust\n"), "names 'Trust' twice"),
+        (crlf(f"{OMI2_HEADER},_source_row\n"), "reserved provenance name '_source_row'"),
+        (crlf(f"{OMI2_HEADER}\n{OMI2_ROW}\n" + OMI2_ROW[:-30] + "\n"), "row is truncated"),
+        (crlf(f'{OMI2_HEADER}\n{OMI2_ROW[:-1]}"open quote\n'), "malformed CSV"),
+        (crlf(f"{OMI2_HEADER},\n{OMI2_ROW},surprise\n"), "'surprise' in column"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_every_csv_rejection_is_named(tmp_path, content, reason):
+    with pytest.raises(FileRejected) as rejected:
+        read_all_csv(csv_file(tmp_path, content))
+    assert reason in str(rejected.value)
+    assert str(rejected.value).startswith("omi2/extract.csv")
+
+
+def test_headers_match_trimmed_and_case_insensitively_and_extras_are_kept():
+    received = [f"  {c.lower()} " for c in OMI2_CASES.columns] + ["Team"]
+    names, extras, blanks = match_header("f.csv", OMI2_CASES, received)
+    assert names == [*OMI2_CASES.columns, "Team"] and extras == ["Team"] and blanks == []
+
+
+def test_every_missing_required_column_is_listed_in_order():
+    received = [c for c in OMI2_CASES.columns if c not in ("CaseRef", "DL12")]
+    with pytest.raises(FileRejected) as rejected:
+        match_header("f.csv", OMI2_CASES, received)
+    assert "missing required column(s) CaseRef, DL12" in str(rejected.value)
+    assert rejected.value.row == 1
+
+
+def test_a_long_field_is_read_whole_and_only_commas_are_skipped(tmp_path):
+    row = OMI2_ROW.replace("x", "y" * 200_000, 1)
+    empty = "," * (len(OMI2_CASES.columns) - 1)
+    reader = read_csv("o.csv", csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n{row}\n{empty}\n")))
+    rows = [r for chunk in reader.chunks for r in chunk]
+    assert len(rows) == 1 and len(rows[0][1][0]) == 200_000
+    assert any("only commas" in w for w in reader.warnings)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: p.write_bytes(b""), "file is empty (0 bytes)"),
+        (lambda p: p.write_bytes(b"CaseRef,Trust\r\n"), "plain text (a CSV?)"),
+        (lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 600), "legacy binary Office"),
+        (
+            lambda p: p.write_bytes(
+                (Path(__file__).parent / "fixtures" / "encrypted_workbook.xlsx").read_bytes()
+            ),
+            "password-protected (encrypted) workbook",
+        ),
+        (
+            lambda p: p.write_bytes(write_workbook(p, qi_sheets()).read_bytes()[:900]),
+            "truncated or corrupt",
+        ),
+    ],
+    ids=["empty", "text", "xls", "encrypted", "truncated"],
+)
+def test_every_workbook_rejection_is_named(tmp_path, make, reason):
+    path = tmp_path / "QI_QI-2017-04-NOR.xlsx"
+    make(path)
+    with pytest.raises(FileRejected) as rejected:
+        workbook = open_workbook(path.name, path, path.read_bytes()[:512])
+        for table in (QI_CASES, QI_JUDGEMENTS):
+            for _ in read_sheet(path.name, workbook, table).chunks:
+                pass
+    assert reason in str(rejected.value)
+
+
+def test_a_missing_sheet_is_named_with_the_sheets_found(tmp_path):
+    path = write_workbook(tmp_path / "w.xlsx", {"Cases": qi_sheets()["Cases"], "Notes": [["x"]]})
+    workbook = open_workbook(path.name, path, path.read_bytes()[:512])
+    with pytest.raises(
+        FileRejected, match=r"missing sheet 'Judgements' \(sheets found: Cases, Notes\)"
+    ):
+        read_sheet(path.name, workbook, QI_JUDGEMENTS)
+
+
+def test_rows_of_another_inspection_are_refused_and_an_unnamed_file_is_warned(tmp_path):
+    rows = [list(r) for r in qi_sheets()["Cases"][1:]]
+    rows[2][1] = " qi-2017-10-cum "
+    path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", qi_sheets(cases=rows))
+    workbook = open_workbook(path.name, path, path.read_bytes()[:512])
+    sheet = require_named_inspection(read_sheet("qi/x", workbook, QI_CASES), "qi/x", path.name)
+    with pytest.raises(FileRejected) as rejected:
+        for _ in sheet.chunks:
+            pass
+    assert rejected.value.row == 4 and rejected.value.column == "Inspection ID"
+    assert "'qi-2017-10-cum' is not 'QI-2017-04-NOR'" in str(rejected.value)
+    unnamed = require_named_inspection(read_sheet("qi/y", workbook, QI_CASES), "qi/y", "cases.xlsx")
+    assert any("not named QI_<inspection id>.xlsx" in w for w in unnamed.warnings)

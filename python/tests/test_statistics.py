@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 import pytest
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 MACROS = Path(__file__).resolve().parents[2] / "macros" / "statistics.sql"
 
@@ -50,3 +50,32 @@ def test_wilson_interval_is_clamped_at_none_and_all(macros, n):
 
 def test_wilson_interval_of_no_cases_is_null(macros):
     assert wilson(macros, 0, 0) == (None, None)
+
+
+def z_and_p(macros, yes_1: int, n_1: int, yes_2: int, n_2: int) -> tuple[float, float]:
+    z = macros.two_proportion_z(str(yes_1), str(n_1), str(yes_2), str(n_2))
+    return duckdb.execute(f"select {z}, {macros.two_sided_normal_p(z)}").fetchone()
+
+
+@pytest.mark.parametrize(
+    ("yes_1", "n_1", "yes_2", "n_2"),
+    [
+        (45, 100, 56, 100),  # a textbook case: 45% against 56%, z = 1.56
+        (120, 200, 90, 200),  # a fall
+        (500, 1329, 320, 651),  # the shape of the CRC samples
+        (400, 486, 260, 383),  # the shape of the NPS samples
+        (9, 10, 3, 12),  # small samples
+        (30, 60, 30, 60),  # no change
+    ],
+)
+def test_two_proportion_test_matches_statsmodels(macros, yes_1, n_1, yes_2, n_2):
+    z, p = z_and_p(macros, yes_1, n_1, yes_2, n_2)
+    expected_z, expected_p = proportions_ztest([yes_2, yes_1], [n_2, n_1])
+    assert z == pytest.approx(expected_z, abs=1e-9)
+    # The p-value uses Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7).
+    assert p == pytest.approx(expected_p, abs=5e-7)
+
+
+def test_two_proportion_test_of_an_empty_or_unanimous_sample_is_null(macros):
+    assert z_and_p(macros, 0, 0, 5, 10)[0] is None
+    assert z_and_p(macros, 10, 10, 20, 20)[0] is None

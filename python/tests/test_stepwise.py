@@ -167,3 +167,72 @@ def test_grouped_patterns_with_frequency_weights_give_the_same_statistics():
         expected = removal_test(y, case_blocks, both_case, "group", test)[0]
         got = removal_test(gy, grouped_blocks, both_pattern, "group", test, weights)[0]
         assert got == pytest.approx(expected, rel=1e-6), test
+
+
+# --- PIN(.05) and POUT(.10), with the tests' p-values scripted ---------------------
+
+
+def scripted(monkeypatch, enter: dict, remove: dict):
+    """Make the score and removal tests return chosen p-values.
+
+    ``enter[name]`` is a candidate's score-test p; ``remove[(variable, model)]`` the
+    removal p of ``variable`` from the model holding ``model`` (a frozenset).
+    """
+    from public_protection.regression import stepwise
+
+    def score(current, block):
+        return 5.0, 1, enter[block.name]
+
+    def removal(y, blocks, current, variable, test, weights=None):
+        return 2.0, 1, remove[(variable, frozenset(current.variables))]
+
+    monkeypatch.setattr(stepwise, "score_test", score)
+    monkeypatch.setattr(stepwise, "removal_test", removal)
+
+
+def two_blocks() -> tuple[np.ndarray, dict]:
+    rng = np.random.default_rng(11)
+    y = (rng.random(300) < 0.5).astype(float)
+    blocks = {name: Block(name, rng.normal(size=(300, 1)), (name,), None) for name in ("a", "b")}
+    return y, blocks
+
+
+def test_a_candidate_at_p_06_does_not_enter(monkeypatch):
+    y, blocks = two_blocks()
+    scripted(monkeypatch, enter={"a": 0.06, "b": 0.04}, remove={("b", frozenset("b")): 0.01})
+    result = forward_stepwise(y, blocks)
+    assert result.selected == ("b",)
+    assert [(s.action, s.variable) for s in result.steps] == [("enter", "b")]
+
+
+def test_a_variable_at_p_09_stays_in_the_model(monkeypatch):
+    y, blocks = two_blocks()
+    both = frozenset("ab")
+    scripted(
+        monkeypatch,
+        enter={"a": 0.01, "b": 0.02},
+        remove={("a", frozenset("a")): 0.01, ("a", both): 0.09, ("b", both): 0.01},
+    )
+    result = forward_stepwise(y, blocks)
+    assert result.selected == ("a", "b")
+    assert all(s.action == "enter" for s in result.steps)
+
+
+def test_a_variable_at_p_11_leaves_the_model(monkeypatch):
+    y, blocks = two_blocks()
+    both = frozenset("ab")
+    scripted(
+        monkeypatch,
+        enter={"a": 0.01, "b": 0.02},
+        remove={
+            ("a", frozenset("a")): 0.01,
+            ("b", frozenset("b")): 0.01,
+            ("a", both): 0.11,
+            ("b", both): 0.01,
+        },
+    )
+    result = forward_stepwise(y, blocks)
+    assert result.selected == ("b",)
+    assert ("remove", "a") in [(s.action, s.variable) for s in result.steps]
+    removal = next(s for s in result.steps if s.action == "remove")
+    assert removal.p_value == 0.11

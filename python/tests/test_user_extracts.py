@@ -90,8 +90,25 @@ def test_case_keys_are_the_keyed_hash_of_the_reference(user_run):
     assert one(db, f"select area from marts.dim_case where case_key = '{keyed(reference)}'") == (
         "Kent",
     )
-    plain = hashlib.sha256(reference.encode()).hexdigest()
-    assert one(db, f"select count(*) from marts.dim_case where case_key = '{plain}'") == (0,)
+    # No key in any mart is an unkeyed hash of any reference received.
+    with duckdb.connect(str(db), read_only=True) as con:
+        references = con.execute(
+            "select 'OMI2:' || \"CaseRef\" from raw.omi2_cases "
+            "union all select 'Q&I:' || \"Case ID\" from raw.qi_cases"
+        ).fetchall()
+        keys = {
+            row[0]
+            for table in ("dim_case", "fct_case_judgement")
+            for row in con.execute(f"select distinct case_key from marts.{table}").fetchall()
+        }
+    unkeyed = {
+        digest(text.encode()).hexdigest()
+        for (prefixed,) in references
+        for text in (prefixed, prefixed.split(":", 1)[1])
+        for digest in (hashlib.sha256, hashlib.md5, hashlib.sha1)
+    }
+    assert len(references) > 400 and len(keys) > 300
+    assert not keys & unkeyed
 
 
 def test_rows_that_cannot_be_right_are_quarantined_and_counted(user_run):
