@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format lock clean benchmark
+.PHONY: setup run test lint format lock clean benchmark mutation lock-mutation
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -27,18 +27,42 @@ test: $(STAMP) lint
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check python benchmarks
-	$(BIN)/ruff format --check python benchmarks
+	$(BIN)/ruff check python benchmarks mutation
+	$(BIN)/ruff format --check python benchmarks mutation
 	$(BIN)/sqlfluff lint models tests macros
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix python benchmarks
-	$(BIN)/ruff format python benchmarks
+	$(BIN)/ruff check --fix python benchmarks mutation
+	$(BIN)/ruff format python benchmarks mutation
 
 # Scales 1, 10 and 100 of the demo, every stage timed: writes benchmarks/results.md
 # (about 20 minutes on 2 cores).
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/benchmark.py
+
+# Mutation testing (cosmic-ray) of the disclosure, pseudonymisation, stepwise and
+# loader modules against their own fast tests: writes mutation/results.md. Not part
+# of `make test` (it takes long: see the results). It changes source files while it
+# runs, so run it in a clone of its own. `make mutation TARGETS=disclosure` runs one.
+MUTATION_VENV := .venv-mutation
+$(MUTATION_VENV)/.installed: requirements.lock requirements-mutation.lock pyproject.toml
+	$(PYTHON) -m venv $(MUTATION_VENV)
+	$(MUTATION_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		--no-deps --require-hashes -r requirements.lock -r requirements-mutation.lock
+	$(MUTATION_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		--no-deps --no-build-isolation -e .
+	touch $@
+
+mutation: $(MUTATION_VENV)/.installed
+	$(MUTATION_VENV)/bin/python mutation/run.py $(TARGETS)
+
+# The mutation tools' lock: packages the main lock already pins are left out.
+lock-mutation:
+	echo "cosmic-ray==8.7.0" > .mutation.in
+	uv pip compile .mutation.in -c requirements.lock --generate-hashes \
+		--python-version 3.11 --no-header -o .mutation.lock
+	$(PYTHON) mutation/filter_lock.py .mutation.lock requirements.lock > requirements-mutation.lock
+	rm -f .mutation.in .mutation.lock
 
 # Regenerate the lock after changing dependencies in pyproject.toml (needs `uv`).
 lock:
@@ -46,4 +70,4 @@ lock:
 		--python-version 3.11 --no-header -o requirements.lock
 
 clean:
-	rm -rf $(VENV) target logs .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(MUTATION_VENV) target logs .pytest_cache .ruff_cache

@@ -1,0 +1,172 @@
+"""Mutation testing of the modules that guard privacy and correctness (`make mutation`).
+
+For each target, cosmic-ray makes every small change its operators know (a
+comparison flipped, a constant changed, a branch removed, ...) to one module,
+one at a time, and runs that module's fast tests against it. A mutant the tests
+fail on is killed; one they pass on survived, and is either killed by a new test
+or listed in ``mutation/results.md`` with the reason it cannot or need not be.
+
+cosmic-ray changes the source files in place while it runs (and puts them back):
+run it in a clone of its own, never in a working tree you are editing.
+
+The statistics the warehouse publishes (Wilson interval, two-proportion test,
+keyed hash) are SQL macros, which no Python mutation tool changes; they are
+pinned by tests/test_statistics.py and test_pseudonymise.py against independent
+implementations instead. The Python statistics (stepwise selection) are here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "mutation" / "results.md"
+PYTEST = f"{sys.executable} -m pytest -x -q -p no:cacheprovider"
+COSMIC_RAY = str(Path(sys.executable).parent / "cosmic-ray")
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    module: str
+    tests: str  # pytest arguments: the module's own fast tests
+
+
+TARGETS = (
+    Target("disclosure control", "python/public_protection/report/disclosure.py",
+           "python/tests/test_disclosure.py"),
+    Target("pseudonymisation", "python/public_protection/dbt_plugin.py",
+           "python/tests/test_pseudonymise.py"),
+    Target("stepwise statistics", "python/public_protection/regression/stepwise.py",
+           "python/tests/test_stepwise.py"),
+    Target("readers", "python/public_protection/readers.py",
+           "python/tests/test_readers.py -k 'not demo_workbooks'"),
+    Target("loader", "python/public_protection/load.py", "python/tests/test_load.py"),
+)  # fmt: skip
+
+
+@dataclass
+class Outcome:
+    target: Target
+    mutants: int
+    killed: int
+    survived: int
+    incompetent: int
+    seconds: float
+    survivors: list[tuple[int, str, str]]  # (line, operator, changed line)
+
+    @property
+    def score(self) -> float:
+        tested = self.killed + self.survived
+        return 100.0 * self.killed / tested if tested else 100.0
+
+
+def run_target(target: Target, folder: Path) -> Outcome:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome
+
+    config = folder / f"{Path(target.module).stem}.toml"
+    session = folder / f"{Path(target.module).stem}.sqlite"
+    config.write_text(
+        "[cosmic-ray]\n"
+        f'module-path = "{target.module}"\n'
+        "timeout = 120.0\n"
+        "excluded-modules = []\n"
+        f'test-command = "{PYTEST} {target.tests}"\n'
+        '[cosmic-ray.distributor]\nname = "local"\n',
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    for command in (["init", str(config), str(session)], ["exec", str(config), str(session)]):
+        subprocess.run([COSMIC_RAY, *command], cwd=ROOT, check=True)
+    seconds = time.monotonic() - started
+    counts = {outcome: 0 for outcome in TestOutcome}
+    survivors = []
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        mutants = db.num_work_items
+        for item, result in db.completed_work_items:
+            if result.test_outcome is None:
+                continue
+            counts[result.test_outcome] += 1
+            if result.test_outcome == TestOutcome.SURVIVED:
+                mutation = item.mutations[0]
+                changed = next(
+                    (
+                        line[1:].strip()
+                        for line in (result.diff or "").splitlines()
+                        if line.startswith("+") and not line.startswith("+++")
+                    ),
+                    "",
+                )
+                survivors.append((mutation.start_pos[0], mutation.operator_name, changed))
+    return Outcome(
+        target,
+        mutants,
+        counts[TestOutcome.KILLED],
+        counts[TestOutcome.SURVIVED],
+        counts[TestOutcome.INCOMPETENT],
+        seconds,
+        sorted(survivors),
+    )
+
+
+def write_results(outcomes: list[Outcome]) -> None:
+    killed = sum(o.killed for o in outcomes)
+    tested = killed + sum(o.survived for o in outcomes)
+    lines = [
+        "# Mutation testing results",
+        "",
+        f"Written by `make mutation` on {dt.date.today().isoformat()} (cosmic-ray; "
+        "`mutation/run.py` says what is mutated and with which tests). Score = killed / "
+        "(killed + survived); incompetent mutants (the module no longer imports) are not "
+        "counted.",
+        "",
+        f"**Overall: {100.0 * killed / tested if tested else 100:.1f}% "
+        f"({killed} of {tested} mutants killed)**",
+        "",
+        "| target | module | mutants | killed | survived | incompetent | score | time |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for o in outcomes:
+        lines.append(
+            f"| {o.target.name} | `{o.target.module}` | {o.mutants} | {o.killed} | "
+            f"{o.survived} | {o.incompetent} | {o.score:.1f}% | {o.seconds / 60:.1f} min |"
+        )
+    lines += ["", "## Surviving mutants", ""]
+    for o in outcomes:
+        if not o.survivors:
+            continue
+        lines += [
+            f"### {o.target.name} (`{o.target.module}`)",
+            "",
+            "| line | operator | mutated to |",
+            "| --- | --- | --- |",
+        ]
+        for line, operator, changed in o.survivors:
+            shown = changed.replace("|", "\\|")[:100]
+            lines.append(f"| {line} | {operator.split('/')[-1]} | `{shown}` |")
+        lines.append("")
+    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(names: list[str]) -> int:
+    targets = [t for t in TARGETS if not names or t.name.split()[0] in names]
+    outcomes = []
+    with tempfile.TemporaryDirectory() as folder:
+        for target in targets:
+            print(f"mutation: {target.name} ({target.module})", flush=True)
+            outcomes.append(run_target(target, Path(folder)))
+            print(f"  score {outcomes[-1].score:.1f}% in {outcomes[-1].seconds / 60:.1f} min")
+    write_results(outcomes)
+    print(f"wrote {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
