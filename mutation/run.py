@@ -18,6 +18,7 @@ implementations instead. The Python statistics (stepwise selection) are here.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "mutation" / "results.md"
+# One file per target, so targets run in separate clones (in parallel) combine.
+OUTCOMES = ROOT / "mutation" / "outcomes"
 PYTEST = f"{sys.executable} -m pytest -x -q -p no:cacheprovider"
 COSMIC_RAY = str(Path(sys.executable).parent / "cosmic-ray")
 
@@ -53,7 +56,7 @@ TARGETS = (
 
 @dataclass
 class Outcome:
-    target: Target
+    target: str  # a Target's name
     mutants: int
     killed: int
     survived: int
@@ -106,7 +109,7 @@ def run_target(target: Target, folder: Path) -> Outcome:
                 )
                 survivors.append((mutation.start_pos[0], mutation.operator_name, changed))
     return Outcome(
-        target,
+        target.name,
         mutants,
         counts[TestOutcome.KILLED],
         counts[TestOutcome.SURVIVED],
@@ -116,9 +119,31 @@ def run_target(target: Target, folder: Path) -> Outcome:
     )
 
 
+def save(outcome: Outcome) -> None:
+    OUTCOMES.mkdir(exist_ok=True)
+    name = outcome.target.split()[0]
+    (OUTCOMES / f"{name}.json").write_text(
+        json.dumps(outcome.__dict__, indent=1) + "\n", encoding="utf-8"
+    )
+
+
+def saved() -> list[Outcome]:
+    """Every target's latest outcome, in the order of TARGETS."""
+    found = []
+    for target in TARGETS:
+        path = OUTCOMES / f"{target.name.split()[0]}.json"
+        if path.is_file():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            data["survivors"] = [tuple(s) for s in data["survivors"]]
+            found.append(Outcome(**data))
+    return found
+
+
 def write_results(outcomes: list[Outcome]) -> None:
+    modules = {t.name: t.module for t in TARGETS}
     killed = sum(o.killed for o in outcomes)
     tested = killed + sum(o.survived for o in outcomes)
+    missing = [t.name for t in TARGETS if t.name not in {o.target for o in outcomes}]
     lines = [
         "# Mutation testing results",
         "",
@@ -128,14 +153,15 @@ def write_results(outcomes: list[Outcome]) -> None:
         "counted.",
         "",
         f"**Overall: {100.0 * killed / tested if tested else 100:.1f}% "
-        f"({killed} of {tested} mutants killed)**",
+        f"({killed} of {tested} mutants killed)**"
+        + (f"; not run yet: {', '.join(missing)}" if missing else ""),
         "",
         "| target | module | mutants | killed | survived | incompetent | score | time |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for o in outcomes:
         lines.append(
-            f"| {o.target.name} | `{o.target.module}` | {o.mutants} | {o.killed} | "
+            f"| {o.target} | `{modules[o.target]}` | {o.mutants} | {o.killed} | "
             f"{o.survived} | {o.incompetent} | {o.score:.1f}% | {o.seconds / 60:.1f} min |"
         )
     lines += ["", "## Surviving mutants", ""]
@@ -143,7 +169,7 @@ def write_results(outcomes: list[Outcome]) -> None:
         if not o.survivors:
             continue
         lines += [
-            f"### {o.target.name} (`{o.target.module}`)",
+            f"### {o.target} (`{modules[o.target]}`)",
             "",
             "| line | operator | mutated to |",
             "| --- | --- | --- |",
@@ -157,13 +183,13 @@ def write_results(outcomes: list[Outcome]) -> None:
 
 def main(names: list[str]) -> int:
     targets = [t for t in TARGETS if not names or t.name.split()[0] in names]
-    outcomes = []
     with tempfile.TemporaryDirectory() as folder:
         for target in targets:
             print(f"mutation: {target.name} ({target.module})", flush=True)
-            outcomes.append(run_target(target, Path(folder)))
-            print(f"  score {outcomes[-1].score:.1f}% in {outcomes[-1].seconds / 60:.1f} min")
-    write_results(outcomes)
+            outcome = run_target(target, Path(folder))
+            save(outcome)
+            print(f"  score {outcome.score:.1f}% in {outcome.seconds / 60:.1f} min", flush=True)
+    write_results(saved())
     print(f"wrote {RESULTS}")
     return 0
 
