@@ -17,6 +17,7 @@ implementations instead. The Python statistics (stepwise selection) are here.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import subprocess
@@ -30,6 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "mutation" / "results.md"
 # One file per target, so targets run in separate clones (in parallel) combine.
 OUTCOMES = ROOT / "mutation" / "outcomes"
+# Why a surviving mutant is left alive: target, line, operator, reason.
+REASONS = ROOT / "mutation" / "survivor_reasons.csv"
 PYTEST = f"{sys.executable} -m pytest -x -q -p no:cacheprovider"
 COSMIC_RAY = str(Path(sys.executable).parent / "cosmic-ray")
 
@@ -139,8 +142,19 @@ def saved() -> list[Outcome]:
     return found
 
 
+def reasons() -> dict[tuple[str, int, str], str]:
+    if not REASONS.is_file():
+        return {}
+    with REASONS.open(newline="", encoding="utf-8") as handle:
+        return {
+            (row["target"], int(row["line"]), row["operator"]): row["reason"]
+            for row in csv.DictReader(handle)
+        }
+
+
 def write_results(outcomes: list[Outcome]) -> None:
     modules = {t.name: t.module for t in TARGETS}
+    why = reasons()
     killed = sum(o.killed for o in outcomes)
     tested = killed + sum(o.survived for o in outcomes)
     missing = [t.name for t in TARGETS if t.name not in {o.target for o in outcomes}]
@@ -171,17 +185,23 @@ def write_results(outcomes: list[Outcome]) -> None:
         lines += [
             f"### {o.target} (`{modules[o.target]}`)",
             "",
-            "| line | operator | mutated to |",
-            "| --- | --- | --- |",
+            "| line | operator | mutated to | why it survives |",
+            "| --- | --- | --- | --- |",
         ]
         for line, operator, changed in o.survivors:
             shown = changed.replace("|", "\\|")[:100]
-            lines.append(f"| {line} | {operator.split('/')[-1]} | `{shown}` |")
+            name = operator.split("/")[-1]
+            reason = why.get((o.target, line, name), "**not yet explained or killed**")
+            lines.append(f"| {line} | {name} | `{shown}` | {reason} |")
         lines.append("")
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def main(names: list[str]) -> int:
+    if names == ["--report"]:  # only rewrite results.md from the saved outcomes
+        write_results(saved())
+        print(f"wrote {RESULTS}")
+        return 0
     targets = [t for t in TARGETS if not names or t.name.split()[0] in names]
     with tempfile.TemporaryDirectory() as folder:
         for target in targets:

@@ -6,13 +6,33 @@ import random
 
 import pytest
 
-from public_protection.report.disclosure import Relation, recoverable, suppress
+from public_protection.report.disclosure import (
+    DEFAULT_MINIMUM_N,
+    Relation,
+    recoverable,
+    suppress,
+)
 
 
 def test_cells_below_the_minimum_are_hidden_and_the_rest_are_not():
     cells = {"a": 9, "b": 10, "c": 11, "total": 30}
     result = suppress(cells, [], minimum_n=10)
     assert result.reasons == {"a": "primary"}
+
+
+def test_the_default_minimum_is_ten_as_the_readme_publishes():
+    # The README and the report state 10: counts of 9 hide, 10 show.
+    result = suppress({"nine": 9, "ten": 10}, [], DEFAULT_MINIMUM_N)
+    assert result.reasons == {"nine": "primary"}
+
+
+def test_the_counts_of_hidden_cells_are_reported_by_reason():
+    cells = {"all": 60, "x": 5, "y": 30, "z": 25, "w": 3, "v": 27}
+    relations = [Relation("all", ("x", "y", "z")), Relation("y", ("w", "v"))]
+    result = suppress(cells, relations, minimum_n=10)
+    assert result.reasons == {"x": "primary", "w": "primary", "z": "secondary", "v": "secondary"}
+    assert (result.count("primary"), result.count("secondary"), result.count("other")) == (2, 2, 0)
+    assert "x" in result and "y" not in result
 
 
 def test_a_lone_hidden_part_takes_its_smallest_visible_sibling_with_it():
