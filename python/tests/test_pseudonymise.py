@@ -16,7 +16,8 @@ import duckdb
 import jinja2
 import pytest
 
-from public_protection.dbt_plugin import hmac_macro_sql
+from public_protection.dbt_plugin import Plugin, hmac_macro_sql
+from public_protection.settings import DEMO_KEY, ENV_KEY
 
 MACROS = Path(__file__).resolve().parents[2] / "macros" / "pseudonymise.sql"
 REFERENCES = ["OMI2/KEN/0001", "QI-LON-18-0123", "O'Brien, Amélie", ""]
@@ -57,3 +58,19 @@ def test_the_key_never_appears_in_the_sql_the_plugin_writes():
     key = "a-secret-that-must-not-leak"
     sql = hmac_macro_sql(key.encode())
     assert key not in sql and key.encode().hex() not in sql
+
+
+@pytest.mark.parametrize("key", [None, "", "the-team's-secret"])
+def test_each_dbt_connection_keys_with_the_secret_in_the_environment(monkeypatch, key):
+    # What dbt-duckdb calls on every connection: the macro must use the key set.
+    if key is None:
+        monkeypatch.delenv(ENV_KEY, raising=False)
+    else:
+        monkeypatch.setenv(ENV_KEY, key)
+    con = duckdb.connect()
+    Plugin.configure_connection(None, con)
+    used = key or DEMO_KEY
+    expected = hmac.new(used.encode(), b"OMI2:OMI2/KEN/0001", hashlib.sha256).hexdigest()
+    assert con.execute("select pp_hmac_sha256('OMI2:OMI2/KEN/0001')").fetchone()[0] == expected
+    mode = con.execute("select pp_key_mode()").fetchone()[0]
+    assert mode == ("secret" if key else "demo")
