@@ -68,15 +68,16 @@ class Outcome:
     survivors: list[tuple[int, str, str]]  # (line, operator, changed line)
 
     @property
+    def completed(self) -> int:
+        return self.killed + self.survived + self.incompetent
+
+    @property
     def score(self) -> float:
         tested = self.killed + self.survived
         return 100.0 * self.killed / tested if tested else 100.0
 
 
 def run_target(target: Target, folder: Path) -> Outcome:
-    from cosmic_ray.work_db import WorkDB, use_db
-    from cosmic_ray.work_item import TestOutcome
-
     config = folder / f"{Path(target.module).stem}.toml"
     session = folder / f"{Path(target.module).stem}.sqlite"
     config.write_text(
@@ -91,7 +92,14 @@ def run_target(target: Target, folder: Path) -> Outcome:
     started = time.monotonic()
     for command in (["init", str(config), str(session)], ["exec", str(config), str(session)]):
         subprocess.run([COSMIC_RAY, *command], cwd=ROOT, check=True)
-    seconds = time.monotonic() - started
+    return outcome_of(target, session, time.monotonic() - started)
+
+
+def outcome_of(target: Target, session: Path, seconds: float) -> Outcome:
+    """Count a cosmic-ray session's results (complete or not)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome
+
     counts = {outcome: 0 for outcome in TestOutcome}
     survivors = []
     with use_db(str(session), WorkDB.Mode.open) as db:
@@ -170,12 +178,13 @@ def write_results(outcomes: list[Outcome]) -> None:
         f"({killed} of {tested} mutants killed)**"
         + (f"; not run yet: {', '.join(missing)}" if missing else ""),
         "",
-        "| target | module | mutants | killed | survived | incompetent | score | time |",
+        "| target | module | mutants run | killed | survived | incompetent | score | time |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for o in outcomes:
+        run = f"{o.completed}" if o.completed == o.mutants else f"{o.completed} of {o.mutants}"
         lines.append(
-            f"| {o.target} | `{modules[o.target]}` | {o.mutants} | {o.killed} | "
+            f"| {o.target} | `{modules[o.target]}` | {run} | {o.killed} | "
             f"{o.survived} | {o.incompetent} | {o.score:.1f}% | {o.seconds / 60:.1f} min |"
         )
     lines += ["", "## Surviving mutants", ""]
@@ -198,6 +207,10 @@ def write_results(outcomes: list[Outcome]) -> None:
 
 
 def main(names: list[str]) -> int:
+    if names[:1] == ["--session"]:  # an interrupted run: --session TARGET FILE MINUTES
+        (target,) = [t for t in TARGETS if t.name.split()[0] == names[1]]
+        save(outcome_of(target, Path(names[2]), 60 * float(names[3])))
+        names = ["--report"]
     if names == ["--report"]:  # only rewrite results.md from the saved outcomes
         write_results(saved())
         print(f"wrote {RESULTS}")
