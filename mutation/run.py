@@ -17,6 +17,7 @@ implementations instead. The Python statistics (stepwise selection) are here.
 
 from __future__ import annotations
 
+import ast
 import csv
 import datetime as dt
 import json
@@ -160,9 +161,51 @@ def reasons() -> dict[tuple[str, int, str], str]:
         }
 
 
+ANNOTATION = (
+    "equivalent: inside a type annotation, which `from __future__ import annotations` "
+    "never evaluates"
+)
+
+
+def annotation_lines(module: str) -> set[int]:
+    """Lines of the module that hold a type annotation (argument, return or variable)."""
+    tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        annotations = []
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.returns:
+            annotations.append(node.returns)
+        if isinstance(node, ast.arg) and node.annotation:
+            annotations.append(node.annotation)
+        if isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+        for annotation in annotations:
+            lines.update(range(annotation.lineno, annotation.end_lineno + 1))
+    return lines
+
+
+def explain(target: Target, line: int, operator: str, why: dict) -> str:
+    """Why a survivor is left alive, or a flag that it still needs a test or a reason.
+
+    The `|` of an annotation (``str | None``) mutated into another operator is an
+    equivalent mutant here: annotations are strings at run time.
+    """
+    if operator.startswith("ReplaceBinaryOperator_BitOr_") and line in annotation_lines(
+        target.module
+    ):
+        return ANNOTATION
+    return why.get((target.name, line, operator), "**not yet explained or killed**")
+
+
 def write_results(outcomes: list[Outcome]) -> None:
     modules = {t.name: t.module for t in TARGETS}
+    targets = {t.name: t for t in TARGETS}
     why = reasons()
+    open_survivors = sum(
+        explain(targets[o.target], line, operator.split("/")[-1], why).startswith("**")
+        for o in outcomes
+        for line, operator, _ in o.survivors
+    )
     killed = sum(o.killed for o in outcomes)
     tested = killed + sum(o.survived for o in outcomes)
     missing = [t.name for t in TARGETS if t.name not in {o.target for o in outcomes}]
@@ -177,6 +220,10 @@ def write_results(outcomes: list[Outcome]) -> None:
         f"**Overall: {100.0 * killed / tested if tested else 100:.1f}% "
         f"({killed} of {tested} mutants killed)**"
         + (f"; not run yet: {', '.join(missing)}" if missing else ""),
+        "",
+        f"Survivors not yet killed or explained: **{open_survivors}** (a survivor is "
+        "explained in `mutation/survivor_reasons.csv`, or automatically when it is an "
+        "equivalent mutant inside a type annotation).",
         "",
         "| target | module | mutants run | killed | survived | incompetent | score | time |",
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -200,7 +247,7 @@ def write_results(outcomes: list[Outcome]) -> None:
         for line, operator, changed in o.survivors:
             shown = changed.replace("|", "\\|")[:100]
             name = operator.split("/")[-1]
-            reason = why.get((o.target, line, name), "**not yet explained or killed**")
+            reason = explain(targets[o.target], line, name, why)
             lines.append(f"| {line} | {name} | `{shown}` | {reason} |")
         lines.append("")
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")

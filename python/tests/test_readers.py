@@ -11,8 +11,11 @@ from conftest import qi_sheets, write_workbook
 
 from public_protection.layout import OMI2_CASES, QI_CASES, QI_JUDGEMENTS
 from public_protection.readers import (
+    MAX_FIELD_CHARS,
     FileRejected,
+    _column_number,
     cell_text,
+    check_cp1252,
     match_header,
     open_workbook,
     read_csv,
@@ -216,3 +219,138 @@ def test_rows_of_another_inspection_are_refused_and_an_unnamed_file_is_warned(tm
     assert "'qi-2017-10-cum' is not 'QI-2017-04-NOR'" in str(rejected.value)
     unnamed = require_named_inspection(read_sheet("qi/y", workbook, QI_CASES), "qi/y", "cases.xlsx")
     assert any("not named QI_<inspection id>.xlsx" in w for w in unnamed.warnings)
+
+
+# --- what the mutation run showed was not pinned -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("Kent", "Kent"),
+        ("", None),
+        (None, None),
+        (True, "TRUE"),
+        (False, "FALSE"),
+        (3.0, "3"),
+        (2.5, "2.5"),
+        (dt.datetime(2017, 3, 4), "2017-03-04"),
+        (dt.datetime(2017, 3, 4, 10, 30), "2017-03-04 10:30:00"),
+        (dt.date(2017, 3, 4), "2017-03-04"),
+        (dt.time(9, 15), "09:15:00"),
+    ],
+)
+def test_a_cell_reads_as_the_sheet_shows_it(value, text):
+    assert cell_text(value) == text
+
+
+@pytest.mark.parametrize(
+    ("letters", "number"),
+    [(b"A", 1), (b"Z", 26), (b"AA", 27), (b"AZ", 52), (b"BA", 53), (b"ZZ", 702)],
+)
+def test_column_letters_are_numbered_as_excel_numbers_them(letters, number):
+    assert _column_number(letters) == number
+
+
+def test_csv_rows_are_numbered_from_the_header_and_empty_rows_are_counted(tmp_path):
+    empty = "," * (len(OMI2_CASES.columns) - 1)
+    content = crlf(
+        f"{OMI2_HEADER}\n{OMI2_ROW}\n\n{empty}\n{OMI2_ROW}\n\n{empty}\n{empty}\n{OMI2_ROW}\n"
+    )
+    reader = read_csv("o.csv", csv_file(tmp_path, content))
+    rows = [r for chunk in reader.chunks for r in chunk]
+    # Records, not physical lines: blank lines are not rows, comma-only rows are.
+    assert [number for number, _ in rows] == [2, 4, 7]
+    assert "o.csv: skipped 2 empty line(s)" in reader.warnings
+    assert any("skipped 3 row(s) with no values" in w for w in reader.warnings)
+
+
+def test_rows_are_handed_over_in_chunks_of_the_chunk_size(tmp_path, monkeypatch):
+    from public_protection import readers
+
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 2)
+    reader = read_csv("o.csv", csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 5)))
+    assert [len(chunk) for chunk in reader.chunks] == [2, 2, 1]
+    path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", qi_sheets())
+    workbook = open_workbook(path.name, path, path.read_bytes()[:512])
+    assert [len(c) for c in read_sheet(path.name, workbook, QI_JUDGEMENTS).chunks] == [2, 2, 2]
+
+
+def test_a_value_beyond_the_header_or_under_a_blank_header_names_its_column(tmp_path):
+    width = len(OMI2_CASES.columns)
+    with pytest.raises(FileRejected) as beyond:
+        read_all_csv(csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n{OMI2_ROW},extra\n")))
+    assert f"value in column {width + 1} lies beyond the header's {width} columns" in str(
+        beyond.value
+    )
+    assert beyond.value.row == 2
+    with pytest.raises(FileRejected) as blank:
+        read_all_csv(csv_file(tmp_path, crlf(f"{OMI2_HEADER},,Note\n{OMI2_ROW},here,n\n")))
+    assert f"value 'here' in column {width + 1} has no header" in str(blank.value)
+
+
+def test_the_line_endings_and_last_line_are_checked_across_blocks(tmp_path, monkeypatch):
+    from public_protection import readers
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 64)  # many blocks, CRLFs split across them
+    crlf_file = csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 20))
+    assert check_cp1252("o.csv", crlf_file) == []
+    lf_file = tmp_path / "lf.csv"
+    lf_file.write_bytes(f"{OMI2_HEADER}\n{OMI2_ROW}".encode())
+    assert check_cp1252("lf.csv", lf_file) == [
+        "lf.csv: uses LF line endings; the spec says CRLF (loaded anyway)",
+        "lf.csv: does not end with a line break; check the last row is complete",
+    ]
+
+
+def test_a_bad_byte_past_the_first_block_is_named_by_line_and_offset(tmp_path, monkeypatch):
+    from public_protection import readers
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 100)
+    content = crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 6)
+    at = len(content) - 10
+    content = content[:at] + b"\x9d" + content[at + 1 :]
+    with pytest.raises(FileRejected) as rejected:
+        check_cp1252("o.csv", csv_file(tmp_path, content))
+    assert f"byte 0x9d at line 7 (byte offset {at})" in str(rejected.value)
+
+
+def test_an_error_cell_in_the_second_sheet_is_named_with_its_column(tmp_path):
+    sheets = qi_sheets()
+    path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", sheets)
+    workbook = openpyxl.load_workbook(path)
+    for cell in ("C3", "C5"):
+        workbook["Judgements"][cell].value = "#N/A"
+        workbook["Judgements"][cell].data_type = "e"
+    workbook.save(path)
+    opened = open_workbook(path.name, path, path.read_bytes()[:512])
+    read_sheet(path.name, opened, QI_CASES)  # the Cases sheet is clean
+    with pytest.raises(FileRejected) as rejected:
+        read_sheet(path.name, opened, QI_JUDGEMENTS)
+    assert "cell C3 of sheet 'Judgements' holds the Excel error #N/A (1 more cell(s) like it)" in (
+        str(rejected.value)
+    )
+    assert (rejected.value.row, rejected.value.column) == (3, "Answer")
+
+
+def test_data_starting_past_column_a_keeps_its_columns(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Judgements"
+    for column, name in enumerate(QI_JUDGEMENTS.columns, start=2):
+        sheet.cell(1, column, name)
+    sheet.cell(2, 2, "QI-X-1")
+    sheet.cell(2, 3, "2.2")
+    sheet.cell(2, 4, "Yes")
+    path = tmp_path / "QI_shifted.xlsx"
+    workbook.save(path)
+    opened = open_workbook(path.name, path, path.read_bytes()[:512])
+    reader = read_sheet(path.name, opened, QI_JUDGEMENTS)
+    assert [r for chunk in reader.chunks for r in chunk] == [(2, ["QI-X-1", "2.2", "Yes", None])]
+
+
+def test_the_documented_field_limit_is_the_readers():
+    # docs/input-contract.md promises fields up to 16,777,216 characters.
+    assert MAX_FIELD_CHARS == 16 * 1024 * 1024
+    page = (Path(__file__).resolve().parents[2] / "docs" / "input-contract.md").read_text()
+    assert f"{MAX_FIELD_CHARS:,}" in page
