@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from conftest import (
 )
 
 from public_protection.layout import OMI2_CASES
-from public_protection.load import LandingEmpty, LoadFailed, load_landing
+from public_protection.load import LandingEmpty, LoadFailed, load_landing, sha256_of
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -504,3 +505,92 @@ def test_error_and_uncalculated_cells_are_refused_naming_the_cell(landing, db, v
     message = reject(landing, db, "qi/QI_QI-2017-04-NOR.xlsx", path.read_bytes())
     assert f"cell G3 of sheet 'Cases' {reason}" in message
     assert "row 3" in message and "column 'Age'" in message
+
+
+# --- what the mutation run showed was not pinned -------------------------------------
+
+
+def test_the_outcomes_the_log_and_the_warnings_of_an_ordinary_load(landing, db):
+    # A hidden file at the root and in a folder, sorted before the extracts.
+    (landing / ".DS_Store").write_bytes(b"\x00")
+    (landing / "omi2" / ".gitkeep").write_bytes(b"")
+    report = load_landing(db, landing)
+    assert report.warnings == []  # no "header only", no note
+    assert (report.count("loaded"), report.count("replaced"), report.count("unchanged")) == (
+        2,
+        0,
+        0,
+    )
+    sha = hashlib.sha256(OMI2_FIXTURE.read_bytes()).hexdigest()
+    assert query(
+        db, "select sha256, file_kind from raw.load_log where file = 'omi2/omi2_extract_a.csv'"
+    ) == [(sha, "omi2")]
+    again = load_landing(db, landing)
+    assert [(o.status, o.rows) for o in again.outcomes] == [("unchanged", 0), ("unchanged", 0)]
+
+
+def test_an_unchanged_file_before_a_changed_one_does_not_stop_the_batch(landing, db):
+    load_landing(db, landing)
+    changed = QI_CASE_ROWS[:2]
+    write_workbook(landing / "qi" / "QI_QI-2017-04-NOR.xlsx", qi_sheets(cases=changed))
+    report = load_landing(db, landing)
+    assert [(o.file, o.status) for o in report.outcomes] == [
+        ("omi2/omi2_extract_a.csv", "unchanged"),
+        ("qi/QI_QI-2017-04-NOR.xlsx", "replaced"),
+    ]
+    assert (report.count("replaced"), report.count("unchanged")) == (1, 1)
+    assert query(db, "select count(*) from raw.qi_cases") == [(2,)]
+
+
+def test_demo_files_are_recognised_byte_for_byte_by_the_manifest(landing, db):
+    demo = landing / "omi2" / OMI2_FIXTURE.name
+    listed = {"files": {"omi2/omi2_extract_a.csv": {"sha256": sha256_of(demo)}}}
+    (landing / "manifest.json").write_text(json.dumps(listed), encoding="utf-8")
+    load_landing(db, landing)
+    assert query(db, "select file, is_demo from raw.source_files order by 1") == [
+        ("omi2/omi2_extract_a.csv", True),
+        ("qi/QI_QI-2017-04-NOR.xlsx", False),
+    ]
+    demo.write_bytes(demo.read_bytes() + b"\r\n")  # edited: now the user's
+    load_landing(db, landing)
+    assert query(db, "select is_demo from raw.source_files where file like 'omi2/%'") == [(False,)]
+
+
+def test_extra_columns_in_a_workbook_name_the_sheet(landing, db):
+    sheets = qi_sheets()
+    sheets["Cases"] = [[*sheets["Cases"][0], "Team"], *[[*r, "T1"] for r in sheets["Cases"][1:]]]
+    write_workbook(landing / "qi" / "QI_QI-2017-04-NOR.xlsx", sheets)
+    report = load_landing(db, landing)
+    assert (
+        "qi/QI_QI-2017-04-NOR.xlsx [Cases]: kept unknown column(s) Team in raw.qi_cases"
+        in report.warnings
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda root: (root / "exports").mkdir(), "unexpected folder in the landing folder"),
+        (lambda root: [(root / "qi").rename(root / "Qi_old"), (root / "qi").write_bytes(b"x")],
+         "file at the landing folder's root"),
+    ],
+    ids=["unknown folder", "a file named like a folder"],
+)  # fmt: skip
+def test_what_does_not_belong_in_the_landing_folder_is_refused_by_name(landing, db, make, reason):
+    make(landing)
+    with pytest.raises(LoadFailed) as failure:
+        load_landing(db, landing)
+    assert any(reason in str(r) for r in failure.value.rejections)
+
+
+def test_files_listed_after_a_lock_file_still_load(landing, db):
+    (landing / "omi2" / "~$omi2_extract_a.csv").write_bytes(b"\x00")
+    (landing / "omi2" / "~later.csv").write_bytes(csv_bytes(f"{HEADER}\n{GOOD_ROW}\n"))
+    report = load_landing(db, landing)
+    assert "omi2/~later.csv" in {o.file for o in report.outcomes if o.status == "loaded"}
+
+
+def test_an_unreadable_manifest_makes_every_file_the_users(landing, db):
+    (landing / "manifest.json").write_text('{"files": ["not", "a", "mapping"]', encoding="utf-8")
+    load_landing(db, landing)
+    assert query(db, "select count(*) from raw.source_files where not is_demo") == [(2,)]
