@@ -236,3 +236,119 @@ def test_a_variable_at_p_11_leaves_the_model(monkeypatch):
     assert ("remove", "a") in [(s.action, s.variable) for s in result.steps]
     removal = next(s for s in result.steps if s.action == "remove")
     assert removal.p_value == 0.11
+
+
+def test_steps_are_numbered_in_order_and_a_p_of_exactly_05_does_not_enter(monkeypatch):
+    y, blocks = two_blocks()
+    both = frozenset("ab")
+    scripted(
+        monkeypatch,
+        enter={"a": 0.01, "b": 0.05},
+        remove={("a", frozenset("a")): 0.01, ("a", both): 0.01, ("b", both): 0.01},
+    )
+    result = forward_stepwise(y, blocks)
+    assert result.selected == ("a",)  # entry needs p < .05
+    scripted(
+        monkeypatch,
+        enter={"a": 0.01, "b": 0.02},
+        remove={
+            ("a", frozenset("a")): 0.01,
+            ("b", frozenset("b")): 0.01,
+            ("a", both): 0.11,
+            ("b", both): 0.01,
+        },
+    )
+    steps = forward_stepwise(y, blocks).steps
+    assert [s.step for s in steps] == list(range(1, len(steps) + 1))
+    assert [(s.action, s.variable) for s in steps[:3]] == [
+        ("enter", "a"),
+        ("enter", "b"),
+        ("remove", "a"),
+    ]
+
+
+def test_ties_enter_the_larger_statistic_then_the_first_name(monkeypatch):
+    from public_protection.regression import stepwise
+
+    y, blocks = two_blocks()
+    statistics = {"a": 4.0, "b": 6.0}
+    monkeypatch.setattr(
+        stepwise, "score_test", lambda current, block: (statistics[block.name], 1, 0.01)
+    )
+    monkeypatch.setattr(stepwise, "removal_test", lambda *args, **kwargs: (9.0, 1, 0.001))
+    assert forward_stepwise(y, blocks).steps[0].variable == "b"
+    statistics["a"] = 6.0
+    assert forward_stepwise(y, blocks).steps[0].variable == "a"
+
+
+def test_a_candidate_whose_test_cannot_be_computed_never_enters(monkeypatch):
+    from public_protection.regression import stepwise
+
+    y, blocks = two_blocks()
+    p_values = {"a": float("nan"), "b": 0.5}
+    monkeypatch.setattr(
+        stepwise, "score_test", lambda current, block: (1.0, 1, p_values[block.name])
+    )
+    assert forward_stepwise(y, blocks).selected == ()
+
+
+def test_an_unknown_removal_test_is_refused():
+    y, blocks = two_blocks()
+    current = fit_logit(y, blocks, ("a", "b"))
+    for name in ("abc", "xyz"):  # sorting before and after the known names
+        with pytest.raises(ValueError, match="removal test must be one of"):
+            removal_test(y, blocks, current, "a", name)
+
+
+def test_the_conditional_statistic_uses_the_fitted_models_information_matrix():
+    # Lawless & Singhal: the kept estimates move by one Newton step using the full
+    # model's information, here taken from statsmodels' own Hessian; with
+    # correlated covariates the step matters, so a wrong weighting shows.
+    rng = np.random.default_rng(5)
+    first = rng.normal(size=4000)
+    second = 0.8 * first + 0.6 * rng.normal(size=4000)
+    y = (rng.random(4000) < 1 / (1 + np.exp(-(0.4 + 1.5 * first + second)))).astype(float)
+    blocks = {
+        "first": Block("first", first[:, None], ("first",), None),
+        "second": Block("second", second[:, None], ("second",), None),
+    }
+    current = fit_logit(y, blocks, ("first", "second"))
+    result = current.result
+    params = np.asarray(result.params)
+    information = -result.model.hessian(params)
+    keep, drop = np.array([0, 2]), np.array([1])
+    restricted = np.zeros_like(params)
+    restricted[keep] = params[keep] + np.linalg.solve(
+        information[np.ix_(keep, keep)], information[np.ix_(keep, drop)] @ params[drop]
+    )
+    expected = 2.0 * (result.llf - result.model.loglike(restricted))
+    statistic = removal_test(y, blocks, current, "first", "conditional")[0]
+    assert statistic == pytest.approx(expected, rel=1e-8)
+    assert statistic > 100
+
+
+@pytest.mark.parametrize(
+    ("coefficient", "error", "flagged"),
+    [(10.0, 1.0, False), (10.01, 1.0, True), (-10.01, 1.0, True), (1.0, 50.0, False),
+     (1.0, 50.01, True), (1.0, float("inf"), True), (1.0, float("nan"), True)],
+)  # fmt: skip
+def test_near_separation_is_flagged_beyond_the_documented_bounds(coefficient, error, flagged):
+    from types import SimpleNamespace
+
+    from public_protection.regression.stepwise import separation_notes
+
+    level = np.array(["x", "y"] * 10)
+    y = np.array([1.0, 0.0, 0.0, 1.0] * 5)  # both outcomes at both levels: no complete separation
+    blocks = {"level": categorical_block("level", level.tolist(), ["x", "y"])}
+    result = SimpleNamespace(params=np.array([0.0, coefficient]), bse=np.array([1.0, error]))
+    notes = separation_notes(y, blocks, ("level",), result)
+    assert bool(notes) == flagged
+    assert all("near-separation" in note for note in notes)
+
+
+def test_a_level_where_every_case_says_no_is_named_as_such():
+    level = ["x"] * 10 + ["y"] * 10
+    y = np.array([1.0, 0.0] * 5 + [0.0] * 10)
+    blocks = {"level": categorical_block("level", level, ["x", "y"])}
+    fit = fit_logit(y, blocks, ("level",))
+    assert fit.separation == ["level=y: every case no"]
