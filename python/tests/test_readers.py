@@ -354,3 +354,41 @@ def test_the_documented_field_limit_is_the_readers():
     assert MAX_FIELD_CHARS == 16 * 1024 * 1024
     page = (Path(__file__).resolve().parents[2] / "docs" / "input-contract.md").read_text()
     assert f"{MAX_FIELD_CHARS:,}" in page
+
+
+def test_a_reserved_header_name_is_refused_on_row_one():
+    with pytest.raises(FileRejected) as rejected:
+        match_header("f.csv", OMI2_CASES, [*OMI2_CASES.columns, "_loaded_at"])
+    assert (rejected.value.row, rejected.value.column) == (1, "_loaded_at")
+
+
+def test_cp1252_text_ending_in_a_lone_lead_byte_is_not_taken_for_utf8(tmp_path):
+    # 0xC3 alone is "Ã" in cp1252 and an unfinished sequence in UTF-8.
+    content = crlf(f"{OMI2_HEADER}\n{OMI2_ROW[:-1]}") + "Ã".encode("cp1252")
+    assert read_all_csv(csv_file(tmp_path, content)) == 1
+
+
+def test_an_encryption_marker_split_across_blocks_is_found(tmp_path, monkeypatch):
+    from public_protection import readers
+
+    source = (Path(__file__).parent / "fixtures" / "encrypted_workbook.xlsx").read_bytes()
+    at = source.index(readers.ENCRYPTED_PACKAGE)
+    monkeypatch.setattr(readers, "BLOCK_BYTES", at + 5)  # the marker straddles two reads
+    path = tmp_path / "QI_x.xlsx"
+    path.write_bytes(source)
+    with pytest.raises(FileRejected, match="password-protected"):
+        open_workbook(path.name, path, source[:512])
+
+
+def test_a_workbook_warns_of_empty_rows_only_when_it_has_some(tmp_path):
+    path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", qi_sheets())
+    opened = open_workbook(path.name, path, path.read_bytes()[:512])
+    clean = read_sheet(path.name, opened, QI_CASES)
+    list(clean.chunks)
+    assert clean.warnings == []
+    sheets = qi_sheets()
+    sheets["Cases"].insert(2, [None] * len(QI_CASES.columns))
+    gappy = write_workbook(tmp_path / "QI_gap.xlsx", sheets)
+    reader = read_sheet(gappy.name, open_workbook(gappy.name, gappy, b"PK\x03\x04"), QI_CASES)
+    list(reader.chunks)
+    assert reader.warnings == [f"{gappy.name} [Cases]: skipped 1 empty row(s)"]
