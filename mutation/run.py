@@ -215,7 +215,8 @@ def write_results(outcomes: list[Outcome]) -> None:
         f"Written by `make mutation` on {dt.date.today().isoformat()} (cosmic-ray; "
         "`mutation/run.py` says what is mutated and with which tests). Score = killed / "
         "(killed + survived); incompetent mutants (the module no longer imports) are not "
-        "counted.",
+        "counted. A target stopped before the end shows how many of its mutants ran; "
+        "cosmic-ray takes them in random order, so those are a random sample.",
         "",
         f"**Overall: {100.0 * killed / tested if tested else 100:.1f}% "
         f"({killed} of {tested} mutants killed)**"
