@@ -179,11 +179,7 @@ def do_build(settings: Settings, args: argparse.Namespace) -> None:
     console.print(f"recorded {recorded} dbt test results in dq.dbt_test_results")
     if not succeeded:
         raise StageFailed("dbt build failed (see dbt's output above)")
-    print_build_info(settings)
-
-
-def print_build_info(settings: Settings) -> None:
-    """Say which key and which comparison the warehouse was built with."""
+    # Say which key and which comparison the warehouse was built with.
     console.print(build_info(settings).describe())
 
 
