@@ -447,6 +447,8 @@ def test_the_same_bytes_under_two_names_in_one_batch_load_once(landing, db):
         "omi2/zz_copy.csv: same content as omi2/omi2_extract_a.csv in this batch" in w
         for w in report.warnings
     )
+    # The copy is passed over; the files after it still load.
+    assert query(db, "select count(*) from raw.qi_cases") == [(3,)]
 
 
 def test_an_encrypted_workbook_is_named_as_such(landing, db):
@@ -516,6 +518,7 @@ def test_the_outcomes_the_log_and_the_warnings_of_an_ordinary_load(landing, db):
     (landing / "omi2" / ".gitkeep").write_bytes(b"")
     report = load_landing(db, landing)
     assert report.warnings == []  # no "header only", no note
+    assert [o.message for o in report.outcomes] == ["rows: 3", "Cases: 3; Judgements: 6"]
     assert (report.count("loaded"), report.count("replaced"), report.count("unchanged")) == (
         2,
         0,
@@ -594,3 +597,35 @@ def test_an_unreadable_manifest_makes_every_file_the_users(landing, db):
     (landing / "manifest.json").write_text('{"files": ["not", "a", "mapping"]', encoding="utf-8")
     load_landing(db, landing)
     assert query(db, "select count(*) from raw.source_files where not is_demo") == [(2,)]
+
+
+def test_a_landing_folder_with_only_workbooks_loads_them(landing, db):
+    shutil.rmtree(landing / "omi2")
+    report = load_landing(db, landing)
+    assert [(o.file, o.status) for o in report.outcomes] == [
+        ("qi/QI_QI-2017-04-NOR.xlsx", "loaded")
+    ]
+
+
+def test_a_file_that_cannot_be_read_part_way_is_a_rejection(landing, db, monkeypatch):
+    from public_protection import load
+
+    def refuse(name: str, path: Path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(load, "_read_file", refuse)
+    with pytest.raises(LoadFailed) as failure:
+        load_landing(db, landing)
+    assert [str(r) for r in failure.value.rejections] == [
+        "omi2/omi2_extract_a.csv: cannot be read (Permission denied)",
+        "qi/QI_QI-2017-04-NOR.xlsx: cannot be read (Permission denied)",
+    ]
+
+
+def test_a_warehouse_file_that_is_not_duckdb_is_named_and_left_as_it_was(landing, tmp_path):
+    db = tmp_path / "warehouse.duckdb"
+    db.write_bytes(b"not a DuckDB database, and not ours to overwrite\n" * 10)
+    before = db.read_bytes()
+    with pytest.raises(RuntimeError, match=f"cannot open the warehouse {db}"):
+        load_landing(db, landing)
+    assert db.read_bytes() == before

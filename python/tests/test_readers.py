@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -392,3 +393,143 @@ def test_a_workbook_warns_of_empty_rows_only_when_it_has_some(tmp_path):
     reader = read_sheet(gappy.name, open_workbook(gappy.name, gappy, b"PK\x03\x04"), QI_CASES)
     list(reader.chunks)
     assert reader.warnings == [f"{gappy.name} [Cases]: skipped 1 empty row(s)"]
+
+
+# --- What the mutation run found unguarded -----------------------------------------
+
+
+def test_a_rejection_names_the_file_then_row_then_column():
+    assert str(FileRejected("f.csv", "bad")) == "f.csv: bad"
+    assert str(FileRejected("f.csv", "bad", row=3)) == "f.csv, row 3: bad"
+    assert str(FileRejected("f.csv", "bad", column="Age")) == "f.csv, column 'Age': bad"
+    assert str(FileRejected("f.csv", "bad", row=3, column="Age")) == (
+        "f.csv, row 3, column 'Age': bad"
+    )
+
+
+def test_a_short_row_is_padded_to_the_headers_width():
+    from public_protection.readers import _shape_row
+
+    assert _shape_row("f.csv", 2, ["a"], 3, []) == ["a", None, None]
+    assert _shape_row("f.csv", 2, ["a", "b", "c"], 3, []) == ["a", "b", "c"]
+
+
+def test_a_nul_byte_in_the_first_512_bytes_marks_a_csv_as_binary(tmp_path):
+    content = crlf(f"{OMI2_HEADER}\n")[:100] + b"\x00" + crlf(f"{OMI2_HEADER}\n")[100:]
+    with pytest.raises(FileRejected, match=r"has a \.csv name but is binary data"):
+        check_cp1252("o.csv", csv_file(tmp_path, content))
+
+
+def test_only_the_start_of_a_file_is_checked_for_a_byte_order_mark(tmp_path, monkeypatch):
+    from public_protection import readers
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 10)
+    # "ï»¿" is cp1252 text; mid-file it is three letters, not a byte-order mark, and
+    # "%PDF" mid-file is text. The lone "é" keeps the file from reading as UTF-8.
+    content = b"abc\xe9fghi\r\n" + "ï»¿ name\r\n".encode("cp1252") + b"%PDF text\r\n"
+    assert content[10:13] == b"\xef\xbb\xbf"
+    assert check_cp1252("o.csv", csv_file(tmp_path, content)) == []
+
+
+def test_lf_endings_are_noticed_whatever_the_block_boundaries(tmp_path, monkeypatch):
+    from public_protection import readers
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 10)
+    # Blocks: "abcdefghij" "\nklmnopqrs" "\n12345678\n" "\nend\n": a block starts
+    # with "\n" after a letter and after another "\n"; neither is a CRLF.
+    path = tmp_path / "lf.csv"
+    path.write_bytes(b"abcdefghij\nklmnopqrs\n12345678\n\nend\n")
+    assert check_cp1252("lf.csv", path) == [
+        "lf.csv: uses LF line endings; the spec says CRLF (loaded anyway)"
+    ]
+
+
+def test_a_bad_byte_in_a_later_block_counts_the_lines_before_it(tmp_path, monkeypatch):
+    from public_protection import readers
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 10)
+    # Three lines in the first block, one more in the second before the bad byte.
+    content = b"abcd\nde\nf\n" + b"g\n\x9d\n"
+    with pytest.raises(FileRejected) as rejected:
+        check_cp1252("o.csv", csv_file(tmp_path, content))
+    assert "byte 0x9d at line 5 (byte offset 12)" in str(rejected.value)
+
+
+def test_an_uncalculated_formula_past_column_a_is_named_by_its_own_column(tmp_path):
+    # Column A is empty, so the reader must put it back for the column names to line up.
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Judgements"
+    for column, name in enumerate(QI_JUDGEMENTS.columns, start=2):
+        sheet.cell(1, column, name)
+    sheet.cell(2, 2, "QI-X-1")
+    sheet.cell(2, 3, "2.2")
+    sheet.cell(2, 4, "=B2&C2")  # openpyxl saves a formula without its value
+    path = tmp_path / "QI_shifted.xlsx"
+    workbook.save(path)
+    opened = open_workbook(path.name, path, path.read_bytes()[:512])
+    with pytest.raises(FileRejected) as rejected:
+        read_sheet(path.name, opened, QI_JUDGEMENTS)
+    assert str(rejected.value) == (
+        f"{path.name}, row 2, column 'Answer': cell D2 of sheet 'Judgements' is a formula "
+        "saved without its value; open the workbook in Excel, correct or recalculate it, "
+        "save, and load again (nothing is read as blank)"
+    )
+
+
+def test_a_sheet_entry_without_a_relationship_is_passed_over(tmp_path):
+    from public_protection.readers import Workbook, _sheet_xml, check_cells
+
+    path = tmp_path / "QI_odd.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", '<workbook><sheets><sheet name="Cases"/></sheets>')
+        archive.writestr("xl/_rels/workbook.xml.rels", "<Relationships/>")
+    assert _sheet_xml(path, "Cases") is None
+    # A sheet whose XML cannot be found has no cells to check.
+    assert check_cells(Workbook(path.name, path, None), "Cases", ["Case ID"]) is None
+
+
+class _Sheet:
+    """A calamine sheet that fails part-way, as a damaged file can."""
+
+    def __init__(self, error: Exception):
+        self.error, self.height, self.start = error, 2, (0, 0)
+
+    def iter_rows(self):
+        yield list(QI_CASES.columns)
+        raise self.error
+
+
+class _Reader:
+    def __init__(self, opening: Exception | None = None, reading: Exception | None = None):
+        self.sheet_names = ["Cases"]
+        self.opening, self.reading = opening, reading
+
+    def get_sheet_by_name(self, name):
+        if self.opening:
+            raise self.opening
+        return _Sheet(self.reading)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OSError("disk"), KeyError("xl/worksheets/sheet1.xml"), zipfile.BadZipFile("bad CRC")],
+)
+def test_a_sheet_that_cannot_be_opened_is_a_rejection(tmp_path, error):
+    from public_protection.readers import Workbook
+
+    path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", qi_sheets())
+    with pytest.raises(FileRejected, match=r"sheet 'Cases' cannot be read"):
+        read_sheet(path.name, Workbook(path.name, path, _Reader(opening=error)), QI_CASES)
+
+
+@pytest.mark.parametrize(
+    "error", [OSError("disk"), KeyError("xl/worksheets/sheet1.xml"), EOFError("short")]
+)
+def test_a_sheet_that_breaks_part_way_is_a_rejection(tmp_path, error):
+    from public_protection.readers import Workbook
+
+    path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", qi_sheets())
+    reader = read_sheet(path.name, Workbook(path.name, path, _Reader(reading=error)), QI_CASES)
+    with pytest.raises(FileRejected, match=r"sheet 'Cases' is truncated or corrupt"):
+        list(reader.chunks)

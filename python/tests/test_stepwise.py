@@ -243,6 +243,52 @@ def test_a_variable_at_p_11_leaves_the_model(monkeypatch):
     assert removal.p_value == 0.11
 
 
+def test_a_p_of_exactly_10_stays_in_the_model(monkeypatch):
+    y, blocks = two_blocks()
+    both = frozenset("ab")
+    scripted(
+        monkeypatch,
+        enter={"a": 0.01, "b": 0.02},
+        remove={("a", frozenset("a")): 0.01, ("a", both): 0.10, ("b", both): 0.01},
+    )
+    assert forward_stepwise(y, blocks).selected == ("a", "b")  # removal needs p > .10
+
+
+def test_steps_are_numbered_in_order_when_a_removal_follows_an_odd_number_of_steps(
+    monkeypatch,
+):
+    rng = np.random.default_rng(3)
+    y = (rng.random(300) < 0.5).astype(float)
+    blocks = {name: Block(name, rng.normal(size=(300, 1)), (name,), None) for name in "abc"}
+    remove = {("a", frozenset("a")): 0.01, ("b", frozenset("ab")): 0.01}
+    remove |= {("a", frozenset("ab")): 0.01, ("c", frozenset("abc")): 0.01}
+    remove |= {("b", frozenset("abc")): 0.01, ("a", frozenset("abc")): 0.5}
+    remove |= {("b", frozenset("bc")): 0.01, ("c", frozenset("bc")): 0.01}
+    scripted(monkeypatch, enter={"a": 0.01, "b": 0.02, "c": 0.03}, remove=remove)
+    result = forward_stepwise(y, blocks)
+    assert [(s.step, s.action, s.variable) for s in result.steps][:4] == [
+        (1, "enter", "a"),
+        (2, "enter", "b"),
+        (3, "enter", "c"),
+        (4, "remove", "a"),
+    ]
+
+
+def test_names_and_test_names_are_compared_by_value_not_identity():
+    # Names read from configuration or a database are equal strings, not the
+    # same objects as the dictionary's keys.
+    y, two = two_blocks()
+    blocks = {"first": two["a"], "second": two["b"]}
+    current = fit_logit(y, blocks, ("first", "second"))
+    name, test = "".join(["fir", "st"]), "".join(["l", "r"])
+    assert not any(name is key for key in blocks)  # the point of the test
+    assert removal_test(y, blocks, current, name, test) == removal_test(
+        y, blocks, current, "first", "lr"
+    )
+    conditional = "".join(["condition", "al"])
+    assert removal_test(y, blocks, current, name, conditional)[0] >= 0.0
+
+
 def test_a_p_of_exactly_05_does_not_enter(monkeypatch):
     y, blocks = two_blocks()
     both = frozenset("ab")
@@ -266,6 +312,8 @@ def test_ties_enter_the_larger_statistic_then_the_first_name(monkeypatch):
     assert forward_stepwise(y, blocks).steps[0].variable == "b"
     statistics["a"] = 6.0
     assert forward_stepwise(y, blocks).steps[0].variable == "a"
+    # The name decides, not the order the blocks come in.
+    assert forward_stepwise(y, {"b": blocks["b"], "a": blocks["a"]}).steps[0].variable == "a"
 
 
 def test_a_candidate_whose_test_cannot_be_computed_never_enters(monkeypatch):
@@ -339,3 +387,11 @@ def test_a_level_where_every_case_says_no_is_named_as_such():
     blocks = {"level": categorical_block("level", level, ["x", "y"])}
     fit = fit_logit(y, blocks, ("level",))
     assert fit.separation == ["level=y: every case no"]
+
+
+def test_a_level_with_a_single_case_is_named_with_its_outcome():
+    level = ["x"] * 10 + ["y"]
+    y = np.array([1.0, 0.0] * 5 + [1.0])
+    blocks = {"level": categorical_block("level", level, ["x", "y"])}
+    fit = fit_logit(y, blocks, ("level",))
+    assert fit.separation == ["level=y: every case yes"]
