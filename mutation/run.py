@@ -78,9 +78,8 @@ class Outcome:
         return 100.0 * self.killed / tested if tested else 100.0
 
 
-def run_target(target: Target, folder: Path) -> Outcome:
+def write_config(target: Target, folder: Path) -> Path:
     config = folder / f"{Path(target.module).stem}.toml"
-    session = folder / f"{Path(target.module).stem}.sqlite"
     config.write_text(
         "[cosmic-ray]\n"
         f'module-path = "{target.module}"\n'
@@ -90,10 +89,34 @@ def run_target(target: Target, folder: Path) -> Outcome:
         '[cosmic-ray.distributor]\nname = "local"\n',
         encoding="utf-8",
     )
+    return config
+
+
+def run_target(target: Target, folder: Path) -> Outcome:
+    config = write_config(target, folder)
+    session = folder / f"{Path(target.module).stem}.sqlite"
     started = time.monotonic()
     for command in (["init", str(config), str(session)], ["exec", str(config), str(session)]):
         subprocess.run([COSMIC_RAY, *command], cwd=ROOT, check=True)
     return outcome_of(target, session, time.monotonic() - started)
+
+
+def resume_target(target: Target, session: Path, earlier_minutes: float) -> Outcome:
+    """Finish an interrupted session, testing its survivors again against today's tests.
+
+    Mutants not yet run are run; survivors are run again, since tests may have been
+    added since; killed mutants stay killed (tests are added, not weakened). The
+    module itself must be unchanged since the session began.
+    """
+    import sqlite3
+
+    with sqlite3.connect(session) as db:
+        db.execute("delete from work_results where test_outcome = 'SURVIVED'")
+    with tempfile.TemporaryDirectory() as folder:
+        config = write_config(target, Path(folder))
+        started = time.monotonic()
+        subprocess.run([COSMIC_RAY, "exec", str(config), str(session)], cwd=ROOT, check=True)
+    return outcome_of(target, session, 60 * earlier_minutes + time.monotonic() - started)
 
 
 def outcome_of(target: Target, session: Path, seconds: float) -> Outcome:
@@ -258,6 +281,10 @@ def main(names: list[str]) -> int:
     if names[:1] == ["--session"]:  # an interrupted run: --session TARGET FILE MINUTES
         (target,) = [t for t in TARGETS if t.name.split()[0] == names[1]]
         save(outcome_of(target, Path(names[2]), 60 * float(names[3])))
+        names = ["--report"]
+    if names[:1] == ["--resume"]:  # --resume TARGET FILE MINUTES_ALREADY_SPENT
+        (target,) = [t for t in TARGETS if t.name.split()[0] == names[1]]
+        save(resume_target(target, Path(names[2]), float(names[3])))
         names = ["--report"]
     if names == ["--report"]:  # only rewrite results.md from the saved outcomes
         write_results(saved())
