@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format lock clean benchmark mutation lock-mutation
+.PHONY: setup run test lint format lock clean benchmark mutation lock-mutation lock-compat
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -23,13 +23,21 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/public-protection run
 
-test: $(STAMP) lint
+# An older DuckDB in its own environment: the published files must open in it.
+COMPAT_VENV := .venv-compat
+$(COMPAT_VENV)/.installed: requirements-compat.lock
+	rm -rf $(COMPAT_VENV)
+	$(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_VENV)/bin/pip install --quiet --no-deps --require-hashes -r requirements-compat.lock
+	touch $@
+
+test: $(STAMP) lint $(COMPAT_VENV)/.installed
 	$(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check python benchmarks mutation
 	$(BIN)/ruff format --check python benchmarks mutation
-	$(BIN)/sqlfluff lint models tests macros
+	$(BIN)/sqlfluff lint models tests macros analysis
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix python benchmarks mutation
@@ -69,5 +77,13 @@ lock:
 	uv pip compile pyproject.toml --extra dev --generate-hashes \
 		--python-version 3.11 --no-header -o requirements.lock
 
+# The older DuckDB's lock (one package, every wheel's hash).
+lock-compat:
+	echo "duckdb==1.1.3" > .compat.in
+	uv pip compile .compat.in --generate-hashes --python-version 3.11 --no-header -o .compat.lock
+	{ sed -n 1,2p requirements-compat.lock; cat .compat.lock; } > .compat.new
+	mv .compat.new requirements-compat.lock
+	rm -f .compat.in .compat.lock
+
 clean:
-	rm -rf $(VENV) $(MUTATION_VENV) target logs .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(MUTATION_VENV) $(COMPAT_VENV) target logs .pytest_cache .ruff_cache

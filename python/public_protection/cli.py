@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from public_protection.report.disclosure import DEFAULT_MINIMUM_N
-from public_protection.settings import Settings, resolve_settings
+from public_protection.settings import DEFAULT_STORAGE_VERSION, Settings, resolve_settings
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -344,18 +344,29 @@ def do_publish(settings: Settings, args: argparse.Namespace) -> None:
     import duckdb
 
     from public_protection.dbt import run_dbt
-    from public_protection.publish import publish
+    from public_protection.publish import publish, publish_aggregate
 
     require_warehouse(settings)
-    target = settings.published
-    console.print(f"[bold]publish[/] {settings.db} -> {target} ({build_info(settings).mode_label})")
+    target, version = settings.published, settings.storage_version
+    console.print(
+        f"[bold]publish[/] {settings.db} -> {target} and {settings.aggregate.name} "
+        f"({build_info(settings).mode_label}; DuckDB storage {version})"
+    )
     try:
-        report = publish(settings.db, target)
-    except (RuntimeError, duckdb.Error) as error:
+        report = publish(settings.db, target, version)
+        aggregate = publish_aggregate(settings.db, settings.aggregate, args.min_n, version)
+    except (RuntimeError, ValueError, duckdb.Error) as error:
         raise StageFailed(str(error)) from None
     console.print(
-        f"published {len(report.tables)} tables ({report.size_bytes / 1e6:.1f} MB): "
+        f"analyst file (row-level, approved analysts only): {target.name}, "
+        f"{len(report.tables)} tables ({report.size_bytes / 1e6:.1f} MB): "
         + ", ".join(report.tables)
+    )
+    console.print(f"re-identification risk of its marts: {report.risk.describe()}")
+    console.print(
+        f"aggregate file (report tables, disclosure control at n < {args.min_n}): "
+        f"{settings.aggregate}, {len(aggregate.tables)} tables "
+        f"({aggregate.size_bytes / 1e6:.1f} MB)"
     )
     # dbt's documentation site (one static page), beside the published file.
     docs = target.parent / "dbt_docs"
@@ -460,7 +471,22 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_MINIMUM_N,
         metavar="N",
-        help=f"report: suppress cells with n below N (default {DEFAULT_MINIMUM_N})",
+        help="report and aggregate file: suppress cells with n below N "
+        f"(default {DEFAULT_MINIMUM_N})",
+    )
+    publishing = argparse.ArgumentParser(add_help=False)
+    publishing.add_argument(
+        "--aggregate",
+        metavar="PATH",
+        help="aggregate file for dashboards (default: $PUBLIC_PROTECTION_AGGREGATE_DB, else "
+        "public_protection_aggregate.duckdb beside the published file)",
+    )
+    publishing.add_argument(
+        "--storage-version",
+        metavar="VERSION",
+        help="DuckDB storage version of the published files (default: "
+        f"$PUBLIC_PROTECTION_STORAGE_VERSION, else {DEFAULT_STORAGE_VERSION}: read by DuckDB "
+        "1.0 and later)",
     )
     mode = argparse.ArgumentParser(add_help=False)
     choice = mode.add_mutually_exclusive_group()
@@ -487,6 +513,8 @@ def build_parser() -> argparse.ArgumentParser:
             parents.append(demo)
         if stage.name == "report":
             parents.append(disclosure)
+        if stage.name == "publish":
+            parents += [disclosure, publishing]
         sub = verbs.add_parser(stage.name, parents=parents, help=stage.help)
         if stage.name == "build":
             sub.add_argument(
@@ -514,7 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--seed", type=int, default=CALIBRATION_SEED)
     run = verbs.add_parser(
         "run",
-        parents=[common, demo, disclosure, mode],
+        parents=[common, demo, disclosure, mode, publishing],
         help="every stage in order (demo data first only with --demo, or on the default "
         "landing folder while it is empty)",
     )
@@ -530,7 +558,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = resolve_settings(args.db, args.landing, args.published, args.report_dir)
+        settings = resolve_settings(
+            args.db,
+            args.landing,
+            args.published,
+            args.report_dir,
+            getattr(args, "aggregate", None),
+            getattr(args, "storage_version", None),
+        )
     except FileNotFoundError as error:
         console.print(f"[red]error:[/] {error}")
         return EXIT_FAILED

@@ -1,24 +1,72 @@
-"""Build the published warehouse for BI tools, and replace it atomically.
+"""Build the published warehouse files for BI tools, and replace each atomically.
 
-The published file holds ``marts``, ``reporting``, ``analysis`` and ``dq`` only,
-as plain tables with their descriptions as comments: no ``raw``, ``staging`` or
-``intermediate``, no macros, no personal column. It is written to a temporary
-file beside the target and moved into place with ``os.replace``: a BI tool that
-holds the previous file open keeps reading it undisturbed (the old inode lives
-on until it closes), never sees a half-written file, and never blocks a publish.
+Two files, for two audiences (see README, "Connecting a BI tool"):
+
+- the **analyst file** (``public_protection_published.duckdb``): ``marts``,
+  ``reporting``, ``analysis`` and ``dq`` as tables, with their primary keys, NOT
+  NULLs and descriptions, for approved analysts. The marts are row-level
+  (pseudonymous: keyed case hashes, no name, date of birth or reference), so
+  every publish measures how many cases are unique on their quasi-identifiers.
+- the **aggregate file** (``public_protection_aggregate.duckdb``): the report's
+  tables only, with the report's disclosure control (a suppressed cell is NULL),
+  for dashboards and wider audiences.
+
+Both are written in a DuckDB storage version older clients read (DuckDB 1.0 and
+later by default: BI drivers bundle older DuckDB releases than the pipeline's).
+Each is written to a temporary file beside its target and moved into place with
+``os.replace``: a BI tool holding the previous file open keeps reading it, never
+sees a half-written file, and never blocks a publish.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from public_protection.catalog import comment_statements, python_tables
+from public_protection.report.disclosure import SUPPRESSED
+from public_protection.settings import DEFAULT_STORAGE_VERSION
 from public_protection.sql import quote_identifier, quote_literal
 
 PUBLISHED_SCHEMAS = ("marts", "reporting", "analysis", "dq")
+# What an outsider could know of a person and look up in the row-level marts.
+QUASI_IDENTIFIERS = (
+    "inspection_id",
+    "age_group",
+    "gender",
+    "ethnic_group",
+    "offence_category",
+    "rosh_level",
+    "supervision_type",
+)
+RISK_TABLE = "dq.published_reidentification_risk"
+
+
+@dataclass(frozen=True)
+class ReidentificationRisk:
+    """How many cases of the row-level file a combination of quasi-identifiers singles out."""
+
+    cases: int
+    unique_cases: int  # cases alone in their combination (k = 1)
+    cases_below_5: int  # cases in combinations of fewer than 5 (k < 5)
+    smallest_group: int
+
+    @property
+    def share_unique(self) -> float:
+        return self.unique_cases / self.cases if self.cases else 0.0
+
+    def describe(self) -> str:
+        return (
+            f"{self.share_unique:.0%} of {self.cases:,} cases are unique on "
+            f"{', '.join(QUASI_IDENTIFIERS)} ({self.unique_cases:,}); "
+            f"{self.cases_below_5:,} are in groups of fewer than 5"
+        )
 
 
 @dataclass
@@ -26,53 +74,295 @@ class PublishReport:
     path: Path
     tables: list[str]
     size_bytes: int
+    storage_version: str
+    risk: ReidentificationRisk | None  # row-level files only
 
 
-def publish(db: Path, target: Path) -> PublishReport:
-    """Copy the published schemas of ``db`` into ``target``, atomically."""
+@contextmanager
+def replaced_atomically(target: Path) -> Iterator[Path]:
+    """A temporary path to write; moved over ``target`` only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     temporary.unlink(missing_ok=True)
-    tables: list[str] = []
     try:
-        with duckdb.connect(str(temporary)) as con:
-            con.execute(f"attach {quote_literal(str(db))} as restricted (read_only)")
-            relations = con.execute(
-                "select schema_name, table_name, comment from duckdb_tables() "
-                "where database_name = 'restricted' and schema_name in "
-                f"({', '.join(quote_literal(s) for s in PUBLISHED_SCHEMAS)}) "
-                "union all "
-                "select schema_name, view_name, comment from duckdb_views() "
-                "where database_name = 'restricted' and not internal and schema_name in "
-                f"({', '.join(quote_literal(s) for s in PUBLISHED_SCHEMAS)}) "
-                "order by 1, 2"
-            ).fetchall()
-            missing = set(PUBLISHED_SCHEMAS[:2]) - {schema for schema, _, _ in relations}
-            if missing:
-                raise RuntimeError(
-                    f"{db} has no {', '.join(sorted(missing))}: run `public-protection build`"
-                )
-            for schema, name, comment in relations:
-                con.execute(f"create schema if not exists {quote_identifier(schema)}")
-                qualified = f"{quote_identifier(schema)}.{quote_identifier(name)}"
-                # Views (e.g. dq.all_checks) become tables: the file stands alone.
-                con.execute(f"create table {qualified} as select * from restricted.{qualified}")
-                if comment:
-                    con.execute(f"comment on table {qualified} is {quote_literal(comment)}")
-                for column, column_comment in con.execute(
-                    "select column_name, comment from duckdb_columns() "
-                    "where database_name = 'restricted' and schema_name = ? "
-                    "and table_name = ? and comment is not null",
-                    [schema, name],
-                ).fetchall():
-                    con.execute(
-                        f"comment on column {qualified}.{quote_identifier(column)} "
-                        f"is {quote_literal(column_comment)}"
-                    )
-                tables.append(f"{schema}.{name}")
-            con.execute("detach restricted")
-            con.execute("checkpoint")
+        yield temporary
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
-    return PublishReport(target, tables, target.stat().st_size)
+
+
+def attach_for_writing(con: duckdb.DuckDBPyConnection, path: Path, storage_version: str) -> None:
+    try:
+        con.execute(
+            f"attach {quote_literal(str(path))} as published "
+            f"(storage_version {quote_literal(storage_version)})"
+        )
+    except duckdb.Error as error:
+        raise ValueError(
+            f"cannot write DuckDB storage version {storage_version!r} ({error}); "
+            f"use a version such as {DEFAULT_STORAGE_VERSION!r}"
+        ) from None
+
+
+def _column_definitions(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
+    """Columns with their types and NOT NULLs, and the primary key, as in the restricted file.
+
+    Tables the Python stages write carry no constraints there; their declared
+    key (catalog.py) is given to the published copy, so a duplicate fails publish.
+    """
+    columns = con.execute(
+        "select column_name, data_type, is_nullable from duckdb_columns() "
+        "where database_name = 'restricted' and schema_name = ? and table_name = ? "
+        "order by column_index",
+        [schema, name],
+    ).fetchall()
+    definitions = [
+        f"{quote_identifier(column)} {data_type}{'' if nullable else ' not null'}"
+        for column, data_type, nullable in columns
+    ]
+    keys = con.execute(
+        "select constraint_type, constraint_column_names from duckdb_constraints() "
+        "where database_name = 'restricted' and schema_name = ? and table_name = ? "
+        "and constraint_type in ('PRIMARY KEY', 'UNIQUE') order by constraint_index",
+        [schema, name],
+    ).fetchall()
+    declared = python_tables().get((schema, name))
+    if not keys and declared:
+        keys = [("PRIMARY KEY", declared.primary_key), ("UNIQUE", declared.unique_key)]
+    for kind, key_columns in keys:
+        if key_columns:
+            definitions.append(f"{kind.lower()} ({', '.join(map(quote_identifier, key_columns))})")
+    return definitions
+
+
+def _comments(con: duckdb.DuckDBPyConnection, schema: str, name: str, comment) -> list[str]:
+    """The restricted file's descriptions, else the declared ones (catalog.py)."""
+    qualified = f"published.{quote_identifier(schema)}.{quote_identifier(name)}"
+    declared = python_tables().get((schema, name))
+    if declared and not comment:
+        return comment_statements(declared, qualified)
+    statements = [f"comment on table {qualified} is {quote_literal(comment)}"] if comment else []
+    for column, column_comment in con.execute(
+        "select column_name, comment from duckdb_columns() "
+        "where database_name = 'restricted' and schema_name = ? "
+        "and table_name = ? and comment is not null",
+        [schema, name],
+    ).fetchall():
+        statements.append(
+            f"comment on column {qualified}.{quote_identifier(column)} "
+            f"is {quote_literal(column_comment)}"
+        )
+    return statements
+
+
+def measure_risk(con: duckdb.DuckDBPyConnection, cases: str) -> ReidentificationRisk:
+    """Group sizes of the cases on the quasi-identifiers (k-anonymity), from ``cases``."""
+    keys = ", ".join(map(quote_identifier, QUASI_IDENTIFIERS))
+    row = con.execute(
+        f"""
+        with groups as (select count(*) as k from {cases} group by {keys})
+        select coalesce(sum(k), 0), coalesce(sum(k) filter (where k = 1), 0),
+               coalesce(sum(k) filter (where k < 5), 0), coalesce(min(k), 0)
+        from groups
+        """
+    ).fetchone()
+    return ReidentificationRisk(*(int(v) for v in row))
+
+
+RISK_COLUMNS = {
+    "quasi_identifiers": "The dim_case columns an outsider could know, comma separated.",
+    "cases": "Cases (rows of marts.dim_case).",
+    "unique_cases": "Cases alone in their combination of the quasi-identifiers (k = 1).",
+    "share_unique": "unique_cases / cases.",
+    "cases_in_groups_below_5": "Cases in combinations shared by fewer than 5 cases (k < 5).",
+    "smallest_group": "Size of the smallest combination (the file's k-anonymity).",
+}
+
+
+def _record_risk(con: duckdb.DuckDBPyConnection, risk: ReidentificationRisk) -> None:
+    con.execute(
+        f"""
+        create table published.{RISK_TABLE} (
+            quasi_identifiers varchar not null,
+            cases bigint not null,
+            unique_cases bigint not null,
+            share_unique double not null,
+            cases_in_groups_below_5 bigint not null,
+            smallest_group bigint not null
+        )
+        """
+    )
+    con.execute(
+        f"insert into published.{RISK_TABLE} values (?, ?, ?, ?, ?, ?)",
+        [
+            ", ".join(QUASI_IDENTIFIERS),
+            risk.cases,
+            risk.unique_cases,
+            risk.share_unique,
+            risk.cases_below_5,
+            risk.smallest_group,
+        ],
+    )
+    con.execute(
+        f"comment on table published.{RISK_TABLE} is "
+        + quote_literal(
+            "Re-identification risk of this file's row-level marts, measured when it was "
+            "published: how many cases are alone (or in groups of fewer than 5) on the "
+            "quasi-identifiers. Row-level data is for approved analysts only."
+        )
+    )
+    for column, description in RISK_COLUMNS.items():
+        con.execute(
+            f"comment on column published.{RISK_TABLE}.{column} is {quote_literal(description)}"
+        )
+
+
+def publish(
+    db: Path, target: Path, storage_version: str = DEFAULT_STORAGE_VERSION
+) -> PublishReport:
+    """Copy the published schemas of ``db`` into the analyst file ``target``, atomically."""
+    tables: list[str] = []
+    schemas = ", ".join(quote_literal(s) for s in PUBLISHED_SCHEMAS)
+    with replaced_atomically(target) as temporary, duckdb.connect() as con:
+        attach_for_writing(con, temporary, storage_version)
+        con.execute(f"attach {quote_literal(str(db))} as restricted (read_only)")
+        relations = con.execute(
+            "select schema_name, table_name, comment from duckdb_tables() "
+            f"where database_name = 'restricted' and schema_name in ({schemas}) "
+            "union all "
+            "select schema_name, view_name, comment from duckdb_views() "
+            "where database_name = 'restricted' and not internal "
+            f"and schema_name in ({schemas}) order by 1, 2"
+        ).fetchall()
+        missing = set(PUBLISHED_SCHEMAS[:2]) - {schema for schema, _, _ in relations}
+        if missing:
+            raise RuntimeError(
+                f"{db} has no {', '.join(sorted(missing))}: run `public-protection build`"
+            )
+        for schema, name, comment in relations:
+            con.execute(f"create schema if not exists published.{quote_identifier(schema)}")
+            qualified = f"{quote_identifier(schema)}.{quote_identifier(name)}"
+            # Views (e.g. dq.all_checks) become tables: the file stands alone.
+            definitions = ",\n    ".join(_column_definitions(con, schema, name))
+            con.execute(f"create table published.{qualified} (\n    {definitions}\n)")
+            try:
+                con.execute(
+                    f"insert into published.{qualified} select * from restricted.{qualified}"
+                )
+            except duckdb.ConstraintException as error:
+                raise RuntimeError(f"{schema}.{name} breaks its key: {error}") from None
+            for statement in _comments(con, schema, name, comment):
+                con.execute(statement)
+            tables.append(f"{schema}.{name}")
+        risk = measure_risk(con, "published.marts.dim_case")
+        _record_risk(con, risk)
+        tables.append(RISK_TABLE)
+        con.execute("detach restricted")
+        con.execute("detach published")
+    return PublishReport(target, tables, target.stat().st_size, storage_version, risk)
+
+
+# --- The aggregate file: the report's tables, disclosure control applied -----------------
+
+AGGREGATE_SCHEMA = "report"
+
+
+def column_name(header: str) -> str:
+    """A column heading as an SQL name: "Q&I % yes" -> qi_pct_yes."""
+    text = header.lower().replace("&", "").replace("%", "pct")
+    return "_".join(re.findall(r"[a-z0-9]+", text))
+
+
+def _column_type(values: list) -> str:
+    present = [v for v in values if v is not None and v != SUPPRESSED]
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return "bigint"
+    if present and all(isinstance(v, int | float) and not isinstance(v, bool) for v in present):
+        return "double"
+    return "varchar"
+
+
+def _write_sheet(con, stem: str, title: str, header: list[str], rows: list[list]) -> str:
+    """One report table as a typed table, suppressed cells NULL; returns its name."""
+    columns = [column_name(h) for h in header]
+    types = [_column_type([row[i] for row in rows]) for i in range(len(header))]
+    qualified = f"published.{AGGREGATE_SCHEMA}.{quote_identifier(stem)}"
+    definitions = ", ".join(
+        f"{quote_identifier(c)} {t}" for c, t in zip(columns, types, strict=True)
+    )
+    con.execute(f"create table {qualified} ({definitions})")
+    if rows:
+        values = [
+            [
+                None if v == SUPPRESSED else (str(v) if t == "varchar" and v is not None else v)
+                for v, t in zip(row, types, strict=True)
+            ]
+            for row in rows
+        ]
+        marks = ", ".join("?" for _ in columns)
+        con.executemany(f"insert into {qualified} values ({marks})", values)
+    con.execute(f"comment on table {qualified} is {quote_literal(title)}")
+    for i, (column, heading, kind) in enumerate(zip(columns, header, types, strict=True)):
+        hidden = f" NULL where the report shows {SUPPRESSED}: hidden by disclosure control."
+        can_be_hidden = kind != "varchar" or any(row[i] == SUPPRESSED for row in rows)
+        note = f"{heading}." + (hidden if can_be_hidden else "")
+        con.execute(
+            f"comment on column {qualified}.{quote_identifier(column)} is {quote_literal(note)}"
+        )
+    return f"{AGGREGATE_SCHEMA}.{stem}"
+
+
+ABOUT_COLUMNS = {
+    "built_from": "The restricted warehouse file the tables were read from.",
+    "build_mode": "Bulletin mode (the demo, compared with the bulletin) or user mode.",
+    "minimum_n": "Cells with n below this are hidden.",
+    "cells_below_minimum": "Cells hidden because their n is below minimum_n.",
+    "cells_hidden_to_protect_them": "Further cells hidden so the first cannot be recovered.",
+}
+
+
+def publish_aggregate(
+    db: Path,
+    target: Path,
+    minimum_n: int,
+    storage_version: str = DEFAULT_STORAGE_VERSION,
+) -> PublishReport:
+    """Write the report's tables (suppressed cells as NULL) to ``target``, atomically.
+
+    The same tables, with the same disclosure control, as the report's workbook
+    and CSVs: nothing row-level, so this is the file for dashboards.
+    """
+    from public_protection.report.build import report_tables
+
+    tables = report_tables(db, minimum_n)
+    names: list[str] = []
+    with replaced_atomically(target) as temporary, duckdb.connect() as con:
+        attach_for_writing(con, temporary, storage_version)
+        con.execute(f"create schema published.{AGGREGATE_SCHEMA}")
+        for sheet in tables.sheets:
+            names.append(_write_sheet(con, *sheet))
+        suppression = tables.layout.suppression
+        about = f"published.{AGGREGATE_SCHEMA}.about"
+        con.execute(
+            f"create table {about} as select ? as built_from, ? as build_mode, "
+            "? as minimum_n, ? as cells_below_minimum, ? as cells_hidden_to_protect_them",
+            [
+                db.name,
+                tables.data.build.mode_label,
+                minimum_n,
+                suppression.count("primary"),
+                suppression.count("secondary"),
+            ],
+        )
+        con.execute(
+            f"comment on table {about} is "
+            + quote_literal(
+                "How this file was made: the report's tables with its disclosure control "
+                "(cells with n below minimum_n, and cells that would reveal them, are NULL)."
+            )
+        )
+        for column, description in ABOUT_COLUMNS.items():
+            con.execute(f"comment on column {about}.{column} is {quote_literal(description)}")
+        names.append(f"{AGGREGATE_SCHEMA}.about")
+        con.execute("detach published")
+    return PublishReport(target, names, target.stat().st_size, storage_version, None)

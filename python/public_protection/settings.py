@@ -12,11 +12,16 @@ from pathlib import Path
 
 DEFAULT_DB = Path("warehouse/public_protection.duckdb")
 DEFAULT_PUBLISHED_DB = Path("warehouse/public_protection_published.duckdb")
+DEFAULT_AGGREGATE_DB = Path("warehouse/public_protection_aggregate.duckdb")
+# DuckDB 1.0 and later read files written in this storage version (publish.py).
+DEFAULT_STORAGE_VERSION = "v1.0.0"
 DEFAULT_LANDING = Path("data/landing")
 DEFAULT_REPORT_DIR = Path("warehouse/report")
 
 ENV_DB = "PUBLIC_PROTECTION_DB"
 ENV_PUBLISHED_DB = "PUBLIC_PROTECTION_PUBLISHED_DB"
+ENV_AGGREGATE_DB = "PUBLIC_PROTECTION_AGGREGATE_DB"
+ENV_STORAGE_VERSION = "PUBLIC_PROTECTION_STORAGE_VERSION"
 ENV_LANDING = "PUBLIC_PROTECTION_LANDING"
 ENV_REPORT_DIR = "PUBLIC_PROTECTION_REPORT_DIR"
 ENV_PROJECT_DIR = "PUBLIC_PROTECTION_PROJECT_DIR"
@@ -41,6 +46,8 @@ class Settings:
     project_dir: Path
     published: Path
     report_dir: Path
+    aggregate: Path = Path(DEFAULT_AGGREGATE_DB.name)
+    storage_version: str = DEFAULT_STORAGE_VERSION
     # True when no --landing and no PUBLIC_PROTECTION_LANDING chose the folder:
     # only then may `run` write the demo extracts into it unasked.
     landing_is_default: bool = False
@@ -71,6 +78,8 @@ def resolve_settings(
     landing: str | None,
     published: str | None = None,
     report_dir: str | None = None,
+    aggregate: str | None = None,
+    storage_version: str | None = None,
 ) -> Settings:
     """Apply the precedence: command-line option, then environment, then default.
 
@@ -87,13 +96,19 @@ def resolve_settings(
         return (project_dir / default).resolve()
 
     restricted = pick(db, ENV_DB, DEFAULT_DB)
+    published = pick(published, ENV_PUBLISHED_DB, restricted.parent / DEFAULT_PUBLISHED_DB.name)
     return Settings(
         db=restricted,
         landing=pick(landing, ENV_LANDING, DEFAULT_LANDING),
         project_dir=project_dir,
         # Beside the restricted file unless told otherwise: the contract's default
         # warehouse/public_protection_published.duckdb when --db is the default.
-        published=pick(published, ENV_PUBLISHED_DB, restricted.parent / DEFAULT_PUBLISHED_DB.name),
+        published=published,
+        # The aggregate file lives beside the analyst file unless told otherwise.
+        aggregate=pick(aggregate, ENV_AGGREGATE_DB, published.parent / DEFAULT_AGGREGATE_DB.name),
+        storage_version=storage_version
+        or os.environ.get(ENV_STORAGE_VERSION)
+        or DEFAULT_STORAGE_VERSION,
         # Likewise warehouse/report/ beside the restricted file by default.
         report_dir=pick(report_dir, ENV_REPORT_DIR, restricted.parent / DEFAULT_REPORT_DIR.name),
         landing_is_default=not landing and not os.environ.get(ENV_LANDING),

@@ -24,11 +24,13 @@ def seed_words(seed: str, *columns: str) -> set[str]:
         return {row[c] for row in csv.DictReader(handle) for c in columns if row[c]}
 
 
-@pytest.fixture
-def published(demo_warehouse, tmp_path):
-    db = copy_of(demo_warehouse, tmp_path)
+@pytest.fixture(scope="module")
+def published(demo_warehouse, tmp_path_factory):
+    """Built once for the module; a test that changes them works on copies."""
+    folder = tmp_path_factory.mktemp("published")
+    db = copy_of(demo_warehouse, folder)
     assert cli.main(["regress", "--db", str(db)]) == cli.EXIT_OK
-    target = tmp_path / "published.duckdb"
+    target = folder / "published.duckdb"
     assert cli.main(["publish", "--db", str(db), "--published", str(target)]) == cli.EXIT_OK
     return db, target
 
@@ -71,22 +73,24 @@ def test_no_personal_value_reaches_the_published_file(published):
     vocabulary = set(AREAS) | seed_words("code_lists", "label", "harmonised")
     vocabulary |= seed_words("subgroup_categories", "category")
     personal |= ({f for _, f, _ in omi2} | {s for _, _, s in omi2}) - vocabulary
-    with duckdb.connect(str(target), read_only=True) as con:
-        columns = con.execute(
-            "select schema_name, table_name, column_name from duckdb_columns() "
-            "where data_type = 'VARCHAR' and database_name = current_database()"
-        ).fetchall()
-        assert len(columns) > 20
-        for schema, table, column in columns:
-            values = con.execute(f'select distinct "{column}" from {schema}.{table}').fetchall()
-            leaked = personal & {v[0] for v in values}
-            assert not leaked, (schema, table, column, sorted(leaked)[:3])
+    aggregate = target.parent / "public_protection_aggregate.duckdb"
+    for path in (target, aggregate):
+        with duckdb.connect(str(path), read_only=True) as con:
+            columns = con.execute(
+                "select schema_name, table_name, column_name from duckdb_columns() "
+                "where data_type = 'VARCHAR' and database_name = current_database()"
+            ).fetchall()
+            assert len(columns) > 20
+            for schema, table, column in columns:
+                values = con.execute(f'select distinct "{column}" from {schema}.{table}').fetchall()
+                leaked = personal & {v[0] for v in values}
+                assert not leaked, (path.name, schema, table, column, sorted(leaked)[:3])
 
 
 def test_publishing_replaces_the_file_atomically_while_a_reader_holds_the_old_one(
     published, tmp_path
 ):
-    db, target = published
+    db, target = (copy_of(path, tmp_path) for path in published)
     reader = subprocess.Popen(
         [
             sys.executable,
@@ -122,3 +126,48 @@ def test_publishing_replaces_the_file_atomically_while_a_reader_holds_the_old_on
     with duckdb.connect(str(target), read_only=True) as con:
         assert con.execute("select count(*) from marts.dim_case").fetchone()[0] == 2800
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_the_reidentification_measure_counts_cases_alone_on_their_quasi_identifiers():
+    from collections import Counter
+
+    from public_protection.publish import QUASI_IDENTIFIERS, measure_risk
+
+    rows = [("I1", "18-24", "Male", "White", "Theft", "Low", "Licence")] * 3
+    rows += [("I1", "25-34", "Male", "White", "Theft", "Low", "Licence")]
+    rows += [("I2", "25-34", "Female", "Black", "Robbery", "High", "Community")] * 6
+    rows += [("I2", "35-49", "Female", "Black", "Robbery", "High", "Community")]
+    with duckdb.connect() as con:
+        columns = ", ".join(f"{c} varchar" for c in QUASI_IDENTIFIERS)
+        con.execute(f"create table cases ({columns})")
+        con.executemany(f"insert into cases values ({', '.join('?' * 7)})", rows)
+        risk = measure_risk(con, "cases")
+    sizes = Counter(rows)
+    assert risk.cases == len(rows) == 11
+    assert risk.unique_cases == sum(1 for k in sizes.values() if k == 1) == 2
+    assert risk.cases_below_5 == sum(k for k in sizes.values() if k < 5) == 5
+    assert risk.smallest_group == 1
+    assert risk.share_unique == pytest.approx(2 / 11)
+
+
+def test_an_unknown_storage_version_is_refused_and_the_published_file_kept(published):
+    from public_protection.publish import publish
+
+    db, target = published
+    before = target.read_bytes()
+    with pytest.raises(ValueError, match=r"cannot write DuckDB storage version 'v0\.0\.1'"):
+        publish(db, target, "v0.0.1")
+    assert target.read_bytes() == before
+    assert not list(target.parent.glob(f".{target.name}.*.tmp"))
+
+
+def test_the_analyst_file_records_its_reidentification_risk(published):
+    _, target = published
+    with duckdb.connect(str(target), read_only=True) as con:
+        recorded = con.execute(
+            "select cases, unique_cases, share_unique from dq.published_reidentification_risk"
+        ).fetchone()
+        cases = con.execute("select count(*) from marts.dim_case").fetchone()[0]
+    assert recorded[0] == cases
+    assert 0 < recorded[1] < cases
+    assert recorded[2] == pytest.approx(recorded[1] / cases)

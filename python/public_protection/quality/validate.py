@@ -27,6 +27,7 @@ from typing import Any
 import duckdb
 
 from public_protection.build_info import BuildInfo, read_build_info
+from public_protection.catalog import comment_statements, table_spec
 from public_protection.quality.suites import (
     CRITICAL,
     PROGRAMME_PREFIXES,
@@ -353,6 +354,11 @@ def _ensure_dq(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(DBT_RESULTS_DDL)
     con.execute(BASELINE_DDL)
     con.execute(ALL_CHECKS_VIEW)
+    # Descriptions from the tables' declaration in dbt (catalog.py): BI tools show them.
+    for name in ("validation_results", "dbt_test_results", "distribution_baseline", "all_checks"):
+        kind = "view" if name == "all_checks" else "table"
+        for statement in comment_statements(table_spec("dq", name), kind=kind):
+            con.execute(statement)
 
 
 def store(db: Path, report: ValidationReport) -> None:

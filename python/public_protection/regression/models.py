@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from public_protection.catalog import comment_statements, table_spec
 from public_protection.categories import AGE_GROUPS, AREAS, OFFENCE_CATEGORIES
 from public_protection.regression.stepwise import (
     Block,
@@ -435,7 +436,12 @@ def store(db: Path, results: dict[str, pd.DataFrame]) -> None:
         con.begin()
         con.execute("create schema if not exists analysis")
         for name, frame in results.items():
+            spec = table_spec("analysis", name)
+            spec.require_columns(list(frame.columns))
             con.register("incoming", frame)
-            con.execute(f"create or replace table analysis.{name} as select * from incoming")
+            typed = spec.typed_select("incoming")
+            con.execute(f"create or replace table {spec.qualified} as {typed}")
             con.unregister("incoming")
+            for statement in comment_statements(spec):
+                con.execute(statement)
         con.commit()

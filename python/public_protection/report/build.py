@@ -12,12 +12,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from public_protection.report.data import read_report_data
+from public_protection.report.data import ReportData, read_report_data
 from public_protection.report.disclosure import DEFAULT_MINIMUM_N
-from public_protection.report.exports import export_sheets, write_csvs, write_workbook
-from public_protection.report.findings import question_findings
+from public_protection.report.exports import Sheet, export_sheets, write_csvs, write_workbook
+from public_protection.report.findings import QuestionFindings, question_findings
 from public_protection.report.html import ReportContext, render_html, report_title
-from public_protection.report.tables import build_layout
+from public_protection.report.tables import Layout, build_layout
 
 HTML_NAME = "public_protection_report.html"
 WORKBOOK_NAME = "public_protection_tables.xlsx"
@@ -38,18 +38,33 @@ class ReportResult:
     mode: str  # "bulletin mode" / "user mode"
 
 
-def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> ReportResult:
-    """Write the report into ``folder`` (replaced whole: no stale file survives)."""
+@dataclass
+class ReportTables:
+    """The report's content, disclosure control applied: what every output is made from."""
+
+    data: ReportData
+    layout: Layout
+    findings: dict[int, QuestionFindings]
+    sheets: list[Sheet]
+
+
+def report_tables(db: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> ReportTables:
     data = read_report_data(db)
     layout = build_layout(data, minimum_n)
     findings = {
         table.question_id: question_findings(data, table.question_id, minimum_n)
         for table in layout.subgroup_tables
     }
+    return ReportTables(data, layout, findings, export_sheets(data, layout, findings))
+
+
+def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> ReportResult:
+    """Write the report into ``folder`` (replaced whole: no stale file survives)."""
+    tables = report_tables(db, minimum_n)
+    data, layout, findings, sheets = tables.data, tables.layout, tables.findings, tables.sheets
     method = str(data.models["method"].iloc[0]) if len(data.models) else "not run"
     context = ReportContext(db.name, method, report_title(data.build), data.build)
     html = render_html(data, layout, findings, context)
-    sheets = export_sheets(data, layout, findings)
     notes = [
         f"Built from {db.name} ({data.build.describe()}). "
         f"Cells with n below {minimum_n} are shown as [c] "

@@ -1,0 +1,105 @@
+"""The dbt project is complete: every model keyed and documented, every macro described."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from public_protection.catalog import python_tables
+from public_protection.dbt import run_dbt
+
+pytestmark = pytest.mark.dbt
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def manifest(demo_warehouse, tmp_path_factory) -> dict:
+    target = tmp_path_factory.mktemp("parse") / "target"
+    assert run_dbt(["parse", "--target-path", str(target)], ROOT, demo_warehouse)
+    return json.loads((target / "manifest.json").read_text(encoding="utf-8"))
+
+
+def project_nodes(manifest: dict, kind: str) -> dict[str, dict]:
+    return {
+        key: node
+        for key, node in manifest["nodes"].items()
+        if node["resource_type"] == kind and node["package_name"] == "public_protection"
+    }
+
+
+def test_every_model_has_a_primary_key_test(manifest):
+    keyed: set[str] = set()
+    column_tests: dict[tuple[str, str], set[str]] = {}
+    for test in project_nodes(manifest, "test").values():
+        metadata = test.get("test_metadata") or {}
+        model = test.get("attached_node")
+        if not model:
+            continue
+        if metadata.get("name") == "primary_key":
+            keyed.add(model)
+        elif metadata.get("name") in ("unique", "not_null") and test.get("column_name"):
+            column_tests.setdefault((model, test["column_name"]), set()).add(metadata["name"])
+    both = {"unique", "not_null"}
+    keyed |= {model for (model, _), names in column_tests.items() if names >= both}
+    models = set(project_nodes(manifest, "model"))
+    assert len(models) >= 19
+    assert sorted(models - keyed) == []
+
+
+def test_every_macro_is_described(manifest):
+    macros = {
+        key: macro
+        for key, macro in manifest["macros"].items()
+        if macro["package_name"] == "public_protection"
+    }
+    assert len(macros) >= 19
+    assert sorted(m["name"] for m in macros.values() if not m["description"].strip()) == []
+
+
+def test_every_column_of_every_model_is_described(manifest, demo_warehouse):
+    described = {
+        (node["schema"], node["alias"]): {
+            name for name, column in node["columns"].items() if column["description"].strip()
+        }
+        for node in project_nodes(manifest, "model").values()
+    }
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        columns = con.execute(
+            "select schema_name, table_name, column_name from duckdb_columns() "
+            "where schema_name in ('staging', 'intermediate', 'marts', 'reporting')"
+        ).fetchall()
+    assert len(columns) > 200
+    undescribed = [c for c in columns if c[2] not in described.get((c[0], c[1]), set())]
+    assert undescribed == []
+
+
+def test_the_dq_tables_are_written_as_declared(demo_warehouse):
+    # `regress` checks its own tables against the declaration as it writes them.
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        for (schema, name), spec in python_tables().items():
+            if schema != "dq":
+                continue
+            written = con.execute(
+                "select column_name, lower(data_type) from duckdb_columns() "
+                "where schema_name = ? and table_name = ? order by column_index",
+                [schema, name],
+            ).fetchall()
+            assert written == [(c.name, c.data_type) for c in spec.columns], name
+            described = con.execute(
+                "select count(*) from duckdb_columns() where schema_name = ? "
+                "and table_name = ? and comment is not null",
+                [schema, name],
+            ).fetchone()[0]
+            assert described == len(spec.columns), name
+
+
+def test_a_writer_whose_columns_differ_from_the_declaration_is_refused():
+    spec = python_tables()[("analysis", "regression_steps")]
+    names = [c.name for c in spec.columns]
+    spec.require_columns(names)
+    with pytest.raises(ValueError, match=r"not written: \['p_value'\]; not declared: \['p'\]"):
+        spec.require_columns([*names[:-1], "p"])
