@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -124,9 +126,38 @@ def print_landed_mode(settings: Settings) -> None:
         )
 
 
-def require_warehouse(settings: Settings) -> None:
+# DuckDB's words when another process holds the file: "... held in <program> (PID n)".
+LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?) \(PID (\d+)\)")
+
+
+def lock_message(db: Path, error: Exception) -> str | None:
+    """One line naming the program that holds ``db`` open, if that is the error."""
+    held = LOCK_HOLDER.search(str(error))
+    if not held:
+        return None
+    return (
+        f"the warehouse {db} is open in another program ({Path(held[1]).name}, PID {held[2]}); "
+        "close it and run again (BI tools should open the published file, read-only)"
+    )
+
+
+def require_warehouse(settings: Settings, writes: bool = False) -> None:
+    """The warehouse exists and, for a stage that ``writes`` it, no other program holds it.
+
+    Checked before the stage starts, so a held file stops it with one line before
+    anything is changed (a publish never replaces its files and then fails).
+    """
+    import duckdb
+
     if not settings.db.exists():
         raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
+    if writes:
+        try:
+            duckdb.connect(str(settings.db)).close()
+        except duckdb.Error as error:
+            raise StageFailed(
+                lock_message(settings.db, error) or f"cannot open {settings.db}: {error}"
+            ) from None
 
 
 def demo_scale(landing: Path) -> int:
@@ -157,15 +188,21 @@ def bulletin_mode_var(args: argparse.Namespace) -> str:
 def do_build(settings: Settings, args: argparse.Namespace) -> None:
     from public_protection.dbt import run_dbt
 
-    require_warehouse(settings)
+    require_warehouse(settings, writes=True)
     console.print(f"[bold]build[/] dbt build against {settings.db}")
-    dbt_vars: dict[str, object] = {
-        "bulletin_scale": demo_scale(settings.landing),
-        "bulletin_mode": bulletin_mode_var(args),
-    }
+    # Only vars that differ from the project's defaults: dbt re-parses the whole
+    # project whenever its vars change, so a plain `dbt build` after this one (or
+    # before it) keeps its partial parse.
+    dbt_vars: dict[str, object] = {}
+    if (scale := demo_scale(settings.landing)) != 1:
+        dbt_vars["bulletin_scale"] = scale
+    if (mode := bulletin_mode_var(args)) != "auto":
+        dbt_vars["bulletin_mode"] = mode
     # Every model is rebuilt anyway (none is incremental); --full-refresh also
     # lets a seed whose columns changed reload instead of failing.
-    command = ["build", "--full-refresh", "--vars", json.dumps(dbt_vars)]
+    command = ["build", "--full-refresh"]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
     # A build that stops before running anything leaves the previous run_results.json:
     # remove it first so no other warehouse's results are recorded as this one's.
     (settings.project_dir / "target" / "run_results.json").unlink(missing_ok=True)
@@ -196,7 +233,7 @@ def build_info(settings: Settings):
 def do_validate(settings: Settings, args: argparse.Namespace) -> None:
     from public_protection.quality.validate import validate
 
-    require_warehouse(settings)
+    require_warehouse(settings, writes=True)
     mode = build_info(settings).mode_label
     console.print(f"[bold]validate[/] Great Expectations suites against {settings.db} ({mode})")
     with console.status("validating"):
@@ -244,7 +281,7 @@ def do_regress(settings: Settings, args: argparse.Namespace) -> None:
 
     from public_protection.regression.models import MIN_EVENTS_PER_PARAMETER, run_regressions, store
 
-    require_warehouse(settings)
+    require_warehouse(settings, writes=True)
     build = build_info(settings)
     removal = getattr(args, "removal", "lr")
     console.print(
@@ -344,17 +381,23 @@ def do_publish(settings: Settings, args: argparse.Namespace) -> None:
     import duckdb
 
     from public_protection.dbt import run_dbt
-    from public_protection.publish import publish, publish_aggregate
+    from public_protection.publish import publish_all
 
-    require_warehouse(settings)
+    require_warehouse(settings, writes=True)
     target, version = settings.published, settings.storage_version
     console.print(
         f"[bold]publish[/] {settings.db} -> {target} and {settings.aggregate.name} "
         f"({build_info(settings).mode_label}; DuckDB storage {version})"
     )
+    # dbt's documentation site first: it needs the warehouse, and a failure here
+    # must leave the published files as they were. Generated in dbt's own target
+    # folder (where its partial parse is kept) and copied beside them below.
+    if not run_dbt(["docs", "generate", "--static"], settings.project_dir, settings.db):
+        raise StageFailed("dbt docs generate failed (see dbt's output above)")
     try:
-        report = publish(settings.db, target, version)
-        aggregate = publish_aggregate(settings.db, settings.aggregate, args.min_n, version)
+        report, aggregate = publish_all(
+            settings.db, target, settings.aggregate, args.min_n, version
+        )
     except (RuntimeError, ValueError, duckdb.Error) as error:
         raise StageFailed(str(error)) from None
     console.print(
@@ -368,15 +411,11 @@ def do_publish(settings: Settings, args: argparse.Namespace) -> None:
         f"{settings.aggregate}, {len(aggregate.tables)} tables "
         f"({aggregate.size_bytes / 1e6:.1f} MB)"
     )
-    # dbt's documentation site (one static page), beside the published file.
+    # The one-page site, and what `dbt docs serve --target-path` needs.
     docs = target.parent / "dbt_docs"
-    generated = run_dbt(
-        ["docs", "generate", "--static", "--target-path", str(docs)],
-        settings.project_dir,
-        settings.db,
-    )
-    if not generated:
-        raise StageFailed("dbt docs generate failed (see dbt's output above)")
+    docs.mkdir(exist_ok=True)
+    for name in ("static_index.html", "index.html", "manifest.json", "catalog.json"):
+        shutil.copyfile(settings.project_dir / "target" / name, docs / name)
     console.print(f"dbt docs: {docs / 'static_index.html'}")
 
 

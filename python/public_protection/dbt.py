@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from public_protection.settings import ENV_DB
+from public_protection.settings import DEFAULT_DB, ENV_DB
 
 
 def dbt_executable() -> str:
@@ -28,7 +28,14 @@ def run_dbt(args: Sequence[str], project_dir: Path, db: Path) -> bool:
     The warehouse path reaches ``profiles.yml`` through ``PUBLIC_PROTECTION_DB``,
     the same variable a user sets when running ``dbt build`` by hand.
     """
-    env = {**os.environ, ENV_DB: str(db)}
+    env = dict(os.environ)
+    # dbt re-parses the whole project when its profile changes, and the profile
+    # holds the warehouse path: give dbt the path as a plain `dbt build` would
+    # see it (the profile's own default, or the variable as the user set it).
+    # dbt runs in the project folder, where a relative path is resolved.
+    as_dbt_sees_it = project_dir / (env.get(ENV_DB) or DEFAULT_DB)
+    if as_dbt_sees_it.resolve() != db.resolve():
+        env[ENV_DB] = str(db)
     command = [
         dbt_executable(),
         *args,

@@ -217,14 +217,14 @@ def _record_risk(con: duckdb.DuckDBPyConnection, risk: ReidentificationRisk) -> 
         )
 
 
-def publish(
-    db: Path, target: Path, storage_version: str = DEFAULT_STORAGE_VERSION
-) -> PublishReport:
-    """Copy the published schemas of ``db`` into the analyst file ``target``, atomically."""
+def write_analyst_file(
+    db: Path, path: Path, storage_version: str
+) -> tuple[list[str], ReidentificationRisk]:
+    """Copy the published schemas of ``db`` into a new file at ``path``."""
     tables: list[str] = []
     schemas = ", ".join(quote_literal(s) for s in PUBLISHED_SCHEMAS)
-    with replaced_atomically(target) as temporary, duckdb.connect() as con:
-        attach_for_writing(con, temporary, storage_version)
+    with duckdb.connect() as con:
+        attach_for_writing(con, path, storage_version)
         con.execute(f"attach {quote_literal(str(db))} as restricted (read_only)")
         relations = con.execute(
             "select schema_name, table_name, comment from duckdb_tables() "
@@ -259,7 +259,7 @@ def publish(
         tables.append(RISK_TABLE)
         con.execute("detach restricted")
         con.execute("detach published")
-    return PublishReport(target, tables, target.stat().st_size, storage_version, risk)
+    return tables, risk
 
 
 # --- The aggregate file: the report's tables, disclosure control applied -----------------
@@ -321,13 +321,8 @@ ABOUT_COLUMNS = {
 }
 
 
-def publish_aggregate(
-    db: Path,
-    target: Path,
-    minimum_n: int,
-    storage_version: str = DEFAULT_STORAGE_VERSION,
-) -> PublishReport:
-    """Write the report's tables (suppressed cells as NULL) to ``target``, atomically.
+def write_aggregate_file(db: Path, path: Path, minimum_n: int, storage_version: str) -> list[str]:
+    """Write the report's tables (suppressed cells as NULL) to a new file at ``path``.
 
     The same tables, with the same disclosure control, as the report's workbook
     and CSVs: nothing row-level, so this is the file for dashboards.
@@ -336,8 +331,8 @@ def publish_aggregate(
 
     tables = report_tables(db, minimum_n)
     names: list[str] = []
-    with replaced_atomically(target) as temporary, duckdb.connect() as con:
-        attach_for_writing(con, temporary, storage_version)
+    with duckdb.connect() as con:
+        attach_for_writing(con, path, storage_version)
         con.execute(f"create schema published.{AGGREGATE_SCHEMA}")
         for sheet in tables.sheets:
             names.append(_write_sheet(con, *sheet))
@@ -365,4 +360,33 @@ def publish_aggregate(
             con.execute(f"comment on column {about}.{column} is {quote_literal(description)}")
         names.append(f"{AGGREGATE_SCHEMA}.about")
         con.execute("detach published")
-    return PublishReport(target, names, target.stat().st_size, storage_version, None)
+    return names
+
+
+def publish(
+    db: Path, target: Path, storage_version: str = DEFAULT_STORAGE_VERSION
+) -> PublishReport:
+    """The analyst file alone, replaced atomically."""
+    with replaced_atomically(target) as temporary:
+        tables, risk = write_analyst_file(db, temporary, storage_version)
+    return PublishReport(target, tables, target.stat().st_size, storage_version, risk)
+
+
+def publish_all(
+    db: Path,
+    analyst: Path,
+    aggregate: Path,
+    minimum_n: int,
+    storage_version: str = DEFAULT_STORAGE_VERSION,
+) -> tuple[PublishReport, PublishReport]:
+    """Both files, each replaced only once both are written: all or nothing."""
+    with (
+        replaced_atomically(analyst) as analyst_temporary,
+        replaced_atomically(aggregate) as aggregate_temporary,
+    ):
+        tables, risk = write_analyst_file(db, analyst_temporary, storage_version)
+        names = write_aggregate_file(db, aggregate_temporary, minimum_n, storage_version)
+    return (
+        PublishReport(analyst, tables, analyst.stat().st_size, storage_version, risk),
+        PublishReport(aggregate, names, aggregate.stat().st_size, storage_version, None),
+    )

@@ -142,3 +142,43 @@ def test_run_demo_refuses_a_landing_holding_the_users_files(landing, db, capsys)
     assert "demo-data failed" in err and "not demo extracts" in err
     assert not (landing / "manifest.json").exists()
     assert not db.exists()
+
+
+@pytest.mark.dbt
+def test_a_reader_holding_the_warehouse_stops_each_writing_stage_with_one_line(
+    demo_warehouse, tmp_path, capfd
+):
+    import subprocess
+    import sys
+
+    from conftest import copy_of
+
+    db = copy_of(demo_warehouse, tmp_path)
+    published = tmp_path / "published.duckdb"
+    paths = ["--db", str(db), "--published", str(published)]
+    assert cli.main(["regress", *paths]) == cli.EXIT_OK
+    assert cli.main(["publish", *paths]) == cli.EXIT_OK
+    aggregate = tmp_path / "public_protection_aggregate.duckdb"
+    files = {p: p.read_bytes() for p in (published, aggregate)}
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys\n"
+         f"con = duckdb.connect({str(db)!r}, read_only=True)\n"
+         "print('open', flush=True)\nsys.stdin.readline()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        capfd.readouterr()
+        for verb in ("build", "validate", "regress", "publish"):
+            assert cli.main([verb, *paths]) == cli.EXIT_FAILED
+            captured = capfd.readouterr()
+            out = " ".join((captured.out + captured.err).split())
+            assert "is open in another program (python" in out, (verb, out)
+            assert f"PID {reader.pid})" in out
+            assert "Traceback" not in out
+        # A refused publish leaves both published files as they were.
+        assert {p: p.read_bytes() for p in files} == files
+    finally:
+        reader.stdin.write("\n")
+        reader.stdin.close()
+        reader.wait(timeout=30)

@@ -103,3 +103,29 @@ def test_a_writer_whose_columns_differ_from_the_declaration_is_refused():
     spec.require_columns(names)
     with pytest.raises(ValueError, match=r"not written: \['p_value'\]; not declared: \['p'\]"):
         spec.require_columns([*names[:-1], "p"])
+
+
+def test_the_cli_and_plain_dbt_share_one_parse(demo_warehouse, tmp_path, monkeypatch, capfd):
+    """Alternating `public-protection build` and plain `dbt` never re-parses the project."""
+    import subprocess
+
+    from conftest import copy_of
+
+    from public_protection import cli
+    from public_protection.dbt import dbt_executable
+    from public_protection.settings import ENV_DB
+
+    db = copy_of(demo_warehouse, tmp_path)
+    monkeypatch.setenv(ENV_DB, str(db))
+    build = ["build", "--landing", str(demo_warehouse.parent / "landing")]
+    assert cli.main(build) == cli.EXIT_OK  # may parse in full: the last run was elsewhere
+    capfd.readouterr()
+    plain = subprocess.run(
+        [dbt_executable(), "parse"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert plain.returncode == 0, plain.stdout
+    assert "Unable to do partial parsing" not in plain.stdout
+    assert cli.main(build) == cli.EXIT_OK
+    again = capfd.readouterr().out
+    assert "Unable to do partial parsing" not in again
+    assert "PASS=" in again
