@@ -142,7 +142,9 @@ def outcome_of(target: Target, session: Path, seconds: float) -> Outcome:
                     ),
                     "",
                 )
-                survivors.append((mutation.start_pos[0], mutation.operator_name, changed))
+                # cosmic-ray names operators "core/Name" in some sessions, "Name" in others.
+                operator = mutation.operator_name.rsplit("/", 1)[-1]
+                survivors.append((mutation.start_pos[0], operator, changed))
     return Outcome(
         target.name,
         mutants,

@@ -473,12 +473,11 @@ def check_cells(workbook: Workbook, sheet: str, header: list[Any]) -> None:
 def _sheet_rows(sheet) -> Iterator[tuple[Any, ...]]:
     """Every row from row 1, as a spreadsheet numbers them.
 
-    calamine starts at the first used cell; leading empty rows and columns are
-    put back so that row numbers and column positions match the sheet.
+    calamine's rows start at row 1 (leading empty rows come as empty rows) but at
+    the first used column: leading empty columns are put back so that column
+    positions match the sheet (test_readers pins both).
     """
-    first_row, first_column = sheet.start if sheet.height else (0, 0)
-    for _ in range(first_row):
-        yield ()
+    first_column = sheet.start[1] if sheet.height else 0
     padding = (None,) * first_column
     for values in sheet.iter_rows():
         yield padding + tuple(values) if first_column else tuple(values)

@@ -218,6 +218,13 @@ def test_rows_of_another_inspection_are_refused_and_an_unnamed_file_is_warned(tm
             pass
     assert rejected.value.row == 4 and rejected.value.column == "Inspection ID"
     assert "'qi-2017-10-cum' is not 'QI-2017-04-NOR'" in str(rejected.value)
+    rows[2][1] = "QI-2016-01-AAA"  # sorting before the file's own id
+    earlier = write_workbook(tmp_path / "b" / "QI_QI-2017-04-NOR.xlsx", qi_sheets(cases=rows))
+    opened = open_workbook(earlier.name, earlier, earlier.read_bytes()[:512])
+    sheet = require_named_inspection(read_sheet("qi/x", opened, QI_CASES), "qi/x", earlier.name)
+    with pytest.raises(FileRejected, match="'QI-2016-01-AAA' is not 'QI-2017-04-NOR'"):
+        for _ in sheet.chunks:
+            pass
     unnamed = require_named_inspection(read_sheet("qi/y", workbook, QI_CASES), "qi/y", "cases.xlsx")
     assert any("not named QI_<inspection id>.xlsx" in w for w in unnamed.warnings)
 
@@ -272,6 +279,15 @@ def test_rows_are_handed_over_in_chunks_of_the_chunk_size(tmp_path, monkeypatch)
     monkeypatch.setattr(readers, "CHUNK_ROWS", 2)
     reader = read_csv("o.csv", csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 5)))
     assert [len(chunk) for chunk in reader.chunks] == [2, 2, 1]
+    # A size past 256 too (CPython shares small integers, so `is` would pass there).
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 300)
+    many = crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 700)
+    assert [len(c) for c in read_csv("o.csv", csv_file(tmp_path, many)).chunks] == [300, 300, 100]
+    rows = [[f"QI-X-{i}", "2.2", "Yes", None] for i in range(700)]
+    big = write_workbook(tmp_path / "QI_big.xlsx", qi_sheets(judgements=rows))
+    opened = open_workbook(big.name, big, big.read_bytes()[:512])
+    assert [len(c) for c in read_sheet(big.name, opened, QI_JUDGEMENTS).chunks] == [300, 300, 100]
+    monkeypatch.setattr(readers, "CHUNK_ROWS", 2)
     path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", qi_sheets())
     workbook = open_workbook(path.name, path, path.read_bytes()[:512])
     assert [len(c) for c in read_sheet(path.name, workbook, QI_JUDGEMENTS).chunks] == [2, 2, 2]
@@ -411,6 +427,9 @@ def test_a_short_row_is_padded_to_the_headers_width():
     from public_protection.readers import _shape_row
 
     assert _shape_row("f.csv", 2, ["a"], 3, []) == ["a", None, None]
+    assert _shape_row("f.csv", 2, ["a"], 4, []) == ["a", None, None, None]
+    # Blank header positions at and past the row's end hold nothing to check.
+    assert _shape_row("f.csv", 2, ["a"], 3, [1, 2]) == ["a"]
     assert _shape_row("f.csv", 2, ["a", "b", "c"], 3, []) == ["a", "b", "c"]
 
 
@@ -453,6 +472,11 @@ def test_a_bad_byte_in_a_later_block_counts_the_lines_before_it(tmp_path, monkey
     with pytest.raises(FileRejected) as rejected:
         check_cp1252("o.csv", csv_file(tmp_path, content))
     assert "byte 0x9d at line 5 (byte offset 12)" in str(rejected.value)
+    # The second block starting with a line break, counted too.
+    content = b"abcd\nde\nf\n" + b"\n\x9d\n"
+    with pytest.raises(FileRejected) as rejected:
+        check_cp1252("o.csv", csv_file(tmp_path, content))
+    assert "byte 0x9d at line 5 (byte offset 11)" in str(rejected.value)
 
 
 def test_an_uncalculated_formula_past_column_a_is_named_by_its_own_column(tmp_path):
@@ -485,6 +509,22 @@ def test_a_sheet_entry_without_a_relationship_is_passed_over(tmp_path):
         archive.writestr("xl/workbook.xml", '<workbook><sheets><sheet name="Cases"/></sheets>')
         archive.writestr("xl/_rels/workbook.xml.rels", "<Relationships/>")
     assert _sheet_xml(path, "Cases") is None
+    # Sheets found by name, whatever their order, through r:id or a plain id.
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "xl/workbook.xml",
+            '<workbook><sheets><sheet name="Zeta" r:id="rId1"/>'
+            '<sheet name="Judgements" id="rId2"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/>'
+            '<Relationship Id="rId2" Target="worksheets/sheet2.xml"/></Relationships>',
+        )
+        archive.writestr("xl/worksheets/sheet1.xml", "<zeta/>")
+        archive.writestr("xl/worksheets/sheet2.xml", "<judgements/>")
+    assert _sheet_xml(path, "Judgements") == b"<judgements/>"
+    assert _sheet_xml(path, "Zeta") == b"<zeta/>"
     # A sheet whose XML cannot be found has no cells to check.
     assert check_cells(Workbook(path.name, path, None), "Cases", ["Case ID"]) is None
 
@@ -533,3 +573,99 @@ def test_a_sheet_that_breaks_part_way_is_a_rejection(tmp_path, error):
     reader = read_sheet(path.name, Workbook(path.name, path, _Reader(reading=error)), QI_CASES)
     with pytest.raises(FileRejected, match=r"sheet 'Cases' is truncated or corrupt"):
         list(reader.chunks)
+
+
+def test_missing_columns_name_the_sheet_only_for_a_workbook():
+    with pytest.raises(FileRejected) as workbook:
+        match_header("qi/x.xlsx", QI_CASES, ["Case ID"])
+    assert "in sheet 'Cases'" in str(workbook.value)
+    with pytest.raises(FileRejected) as csv_file_:
+        match_header("omi2/x.csv", OMI2_CASES, ["CaseRef"])
+    assert "in sheet" not in str(csv_file_.value)
+
+
+def test_error_cells_in_the_last_column_and_past_the_header_are_named(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Judgements"
+    sheet.append(list(QI_JUDGEMENTS.columns))  # A-D
+    sheet.append(["QI-X-1", "2.2", "Yes", "=A2&B2"])
+    path = tmp_path / "QI_last.xlsx"
+    workbook.save(path)
+    with pytest.raises(FileRejected) as last:
+        read_sheet(path.name, open_workbook(path.name, path, b"PK\x03\x04"), QI_JUDGEMENTS)
+    assert (last.value.row, last.value.column) == (2, "Rationale")
+    sheet["D2"] = None
+    sheet["E3"] = "=A2&B2"
+    sheet["F3"] = "=A2&B2"
+    sheet["G3"] = "=A2&B2"
+    workbook.save(path)
+    with pytest.raises(FileRejected) as beyond:
+        read_sheet(path.name, open_workbook(path.name, path, b"PK\x03\x04"), QI_JUDGEMENTS)
+    assert (beyond.value.row, beyond.value.column) == (3, "E")
+    assert "(2 more cell(s) like it)" in str(beyond.value)
+
+
+def test_a_sheet_whose_first_row_is_empty_has_no_header_on_row_one(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Judgements"
+    for column, name in enumerate(QI_JUDGEMENTS.columns, start=1):
+        sheet.cell(2, column, name)  # the header on row 2
+    sheet.cell(3, 1, "QI-X-1")
+    path = tmp_path / "QI_low.xlsx"
+    workbook.save(path)
+    with pytest.raises(FileRejected) as rejected:
+        read_sheet(path.name, open_workbook(path.name, path, b"PK\x03\x04"), QI_JUDGEMENTS)
+    assert rejected.value.row == 1
+    assert "missing required column(s)" in str(rejected.value)
+
+
+def test_rows_keep_their_numbers_below_empty_rows_and_past_empty_columns(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    from public_protection.readers import _sheet_rows
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Judgements"
+    sheet.cell(3, 2, "header")
+    sheet.cell(4, 3, "value")
+    path = tmp_path / "QI_sparse.xlsx"
+    workbook.save(path)
+    rows = list(_sheet_rows(CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Judgements")))
+    assert [[cell_text(v) for v in row] for row in rows] == [
+        [None, None, None],
+        [None, None, None],
+        [None, "header", None],
+        [None, None, "value"],
+    ]
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        ("calamine", "is not a readable Excel workbook"),
+        (zipfile.BadZipFile("bad"), "workbook is truncated or corrupt"),
+        (OSError("disk"), "workbook is truncated or corrupt"),
+        (ValueError("odd"), "workbook is truncated or corrupt"),
+    ],
+)
+def test_a_workbook_calamine_cannot_open_is_a_rejection(tmp_path, monkeypatch, error, reason):
+    import sys
+    import types
+
+    import python_calamine
+
+    class Refusing:
+        @staticmethod
+        def from_path(path):
+            raise python_calamine.CalamineError("corrupt") if error == "calamine" else error
+
+    fake = types.SimpleNamespace(
+        CalamineError=python_calamine.CalamineError, CalamineWorkbook=Refusing
+    )
+    monkeypatch.setitem(sys.modules, "python_calamine", fake)
+    path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", qi_sheets())
+    with pytest.raises(FileRejected, match=reason):
+        open_workbook(path.name, path, path.read_bytes()[:512])

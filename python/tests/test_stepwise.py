@@ -203,6 +203,7 @@ def test_a_candidate_at_p_06_does_not_enter(monkeypatch):
     result = forward_stepwise(y, blocks)
     assert result.selected == ("b",)
     assert [(s.action, s.variable) for s in result.steps] == [("enter", "b")]
+    assert result.stopped_because == "no candidate meets the entry criterion"
 
 
 def test_a_variable_at_p_09_stays_in_the_model(monkeypatch):
@@ -216,6 +217,7 @@ def test_a_variable_at_p_09_stays_in_the_model(monkeypatch):
     result = forward_stepwise(y, blocks)
     assert result.selected == ("a", "b")
     assert all(s.action == "enter" for s in result.steps)
+    assert result.stopped_because == "no candidate left"
 
 
 def test_a_variable_at_p_11_leaves_the_model(monkeypatch):
@@ -287,6 +289,10 @@ def test_names_and_test_names_are_compared_by_value_not_identity():
     )
     conditional = "".join(["condition", "al"])
     assert removal_test(y, blocks, current, name, conditional)[0] >= 0.0
+    wald = "".join(["wa", "ld"])
+    assert removal_test(y, blocks, current, name, wald) == removal_test(
+        y, blocks, current, "first", "wald"
+    )
 
 
 def test_a_p_of_exactly_05_does_not_enter(monkeypatch):
@@ -395,3 +401,52 @@ def test_a_level_with_a_single_case_is_named_with_its_outcome():
     blocks = {"level": categorical_block("level", level, ["x", "y"])}
     fit = fit_logit(y, blocks, ("level",))
     assert fit.separation == ["level=y: every case yes"]
+
+
+def test_a_variable_removed_from_the_middle_leaves_the_others_in_order(monkeypatch):
+    rng = np.random.default_rng(4)
+    y = (rng.random(300) < 0.5).astype(float)
+    blocks = {name: Block(name, rng.normal(size=(300, 1)), (name,), None) for name in "abc"}
+    remove = {("a", frozenset("a")): 0.01, ("a", frozenset("ab")): 0.01}
+    remove |= {("b", frozenset("ab")): 0.01, ("a", frozenset("abc")): 0.01}
+    remove |= {("b", frozenset("abc")): 0.5, ("c", frozenset("abc")): 0.01}
+    remove |= {("a", frozenset("ac")): 0.01, ("c", frozenset("ac")): 0.01}
+    scripted(monkeypatch, enter={"a": 0.01, "b": 0.02, "c": 0.03}, remove=remove)
+    result = forward_stepwise(y, blocks)
+    assert result.selected == ("a", "c")
+    assert result.final.variables == ("a", "c")
+
+
+def test_of_two_variables_equally_ready_to_leave_the_later_name_leaves(monkeypatch):
+    from public_protection.regression import stepwise
+
+    y, blocks = two_blocks()
+    statistics = {"a": 3.0, "b": 2.0}  # the larger statistic is not what decides
+
+    def removal(y, blocks, current, variable, test, weights=None):
+        p_value = 0.5 if len(current.variables) == 2 else 0.01
+        return statistics[variable], 1, p_value
+
+    monkeypatch.setattr(stepwise, "score_test", lambda current, block: (5.0, 1, 0.01))
+    monkeypatch.setattr(stepwise, "removal_test", removal)
+    removed = [s.variable for s in forward_stepwise(y, blocks).steps if s.action == "remove"]
+    assert removed[0] == "b"
+
+
+def test_a_categorical_becomes_one_indicator_per_level_but_the_reference():
+    block = categorical_block("g", ["b", "a", "c", "b", None], ["a", "b", "c"])
+    assert block.reference == "a" and block.labels == ("b", "c")
+    assert block.columns.tolist() == [[1, 0], [0, 0], [0, 1], [1, 0], [0, 0]]
+
+
+def test_near_separation_is_checked_level_by_level():
+    from types import SimpleNamespace
+
+    from public_protection.regression.stepwise import separation_notes
+
+    level = ["x", "y", "z"] * 10
+    y = np.array([1.0, 0.0] * 15)  # both outcomes at every level
+    blocks = {"level": categorical_block("level", level, ["x", "y", "z"])}
+    result = SimpleNamespace(params=np.array([0.0, 1.0, 12.0]), bse=np.array([1.0, 1.0, 1.0]))
+    notes = separation_notes(y, blocks, ("level",), result)
+    assert notes == ["level=z: near-separation (coefficient 12.0, standard error 1.0)"]
