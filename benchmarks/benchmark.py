@@ -33,6 +33,11 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+try:
+    from public_protection.cli import VERB_PATHS
+except ImportError:  # an older commit's CLI, measured side by side: every verb took both
+    VERB_PATHS = {}
+
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).parent / "public-protection"
 FLOOR_SQL = ROOT / "benchmarks" / "floor_judgement_by_subgroup.sql"
@@ -97,9 +102,12 @@ def bench_scale(scale: int, scratch: Path, log: Path) -> list[Measure]:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     db, landing = work / "warehouse" / "public_protection.duckdb", work / "landing"
-    common = ["--db", str(db), "--landing", str(landing)]
+    paths = {"db": ["--db", str(db)], "landing": ["--landing", str(landing)]}
     results: list[Measure] = []
     for stage in STAGES:
+        # Each verb takes the paths it uses (the others are refused).
+        taken = VERB_PATHS.get(stage, ("db", "landing"))
+        common = [a for name in taken for a in paths.get(name, [])]
         if stage == "floor":
             command = [sys.executable, "-c", FLOOR_PROGRAM, str(db), str(FLOOR_SQL)]
         elif stage == "demo-data":

@@ -471,32 +471,52 @@ def do_run(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Which paths each verb reads or writes: its --help lists only those.
+VERB_PATHS = {
+    "demo-data": ("landing",),
+    "load": ("db", "landing"),
+    "build": ("db", "landing"),
+    "validate": ("db",),
+    "regress": ("db",),
+    "report": ("db", "report_dir"),
+    "publish": ("db", "published"),
+    "calibrate": (),
+    "run": ("db", "landing", "published", "report_dir"),
+}
+
+
+def path_options(names: tuple[str, ...]) -> argparse.ArgumentParser:
+    options = argparse.ArgumentParser(add_help=False)
+    helps = {
+        "db": (
+            "--db",
+            "restricted warehouse file (default: $PUBLIC_PROTECTION_DB, "
+            "else warehouse/public_protection.duckdb)",
+        ),
+        "published": (
+            "--published",
+            "published analyst file (default: $PUBLIC_PROTECTION_PUBLISHED_DB, else "
+            "public_protection_published.duckdb beside the restricted warehouse)",
+        ),
+        "report_dir": (
+            "--report-dir",
+            "report output folder (default: $PUBLIC_PROTECTION_REPORT_DIR, else report/ "
+            "beside the restricted warehouse)",
+        ),
+        "landing": (
+            "--landing",
+            "landing folder with omi2/ and qi/ (default: $PUBLIC_PROTECTION_LANDING, "
+            "else data/landing)",
+        ),
+    }
+    for name in names:
+        flag, text = helps[name]
+        options.add_argument(flag, metavar="DIR" if "dir" in flag or "landing" in flag else "PATH",
+                             help=text)  # fmt: skip
+    return options
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--db",
-        metavar="PATH",
-        help="restricted warehouse file (default: $PUBLIC_PROTECTION_DB, "
-        "else warehouse/public_protection.duckdb)",
-    )
-    common.add_argument(
-        "--published",
-        metavar="PATH",
-        help="published warehouse file (default: $PUBLIC_PROTECTION_PUBLISHED_DB, else "
-        "public_protection_published.duckdb beside the restricted warehouse)",
-    )
-    common.add_argument(
-        "--report-dir",
-        metavar="DIR",
-        help="report output folder (default: $PUBLIC_PROTECTION_REPORT_DIR, else report/ "
-        "beside the restricted warehouse)",
-    )
-    common.add_argument(
-        "--landing",
-        metavar="DIR",
-        help="landing folder with omi2/ and qi/ (default: $PUBLIC_PROTECTION_LANDING, "
-        "else data/landing)",
-    )
     parser = argparse.ArgumentParser(
         prog="public-protection",
         description="Build the public protection warehouse (OMI2 vs Q&I).",
@@ -545,7 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for stage in STAGES.values():
-        parents = [common]
+        parents = [path_options(VERB_PATHS[stage.name])]
         if stage.name == "build":
             parents.append(mode)
         if stage.name == "demo-data":
@@ -581,7 +601,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--seed", type=int, default=CALIBRATION_SEED)
     run = verbs.add_parser(
         "run",
-        parents=[common, demo, disclosure, mode, publishing],
+        parents=[path_options(VERB_PATHS["run"]), demo, disclosure, mode, publishing],
         help="every stage in order (demo data first only with --demo, or on the default "
         "landing folder while it is empty)",
     )
@@ -594,14 +614,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """Parse the command line; an option the verb does not take is named with its usage."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        verbs.choices[args.verb].error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     try:
         settings = resolve_settings(
-            args.db,
-            args.landing,
-            args.published,
-            args.report_dir,
+            getattr(args, "db", None),
+            getattr(args, "landing", None),
+            getattr(args, "published", None),
+            getattr(args, "report_dir", None),
             getattr(args, "aggregate", None),
             getattr(args, "storage_version", None),
         )

@@ -158,7 +158,8 @@ def demo_warehouse(tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("demo_warehouse")
     db, landing = root / "demo.duckdb", root / "landing"
-    for verb in ("demo-data", "load", "build"):
+    assert cli.main(["demo-data", "--landing", str(landing)]) == cli.EXIT_OK
+    for verb in ("load", "build"):
         assert cli.main([verb, "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
     return db
 

@@ -182,3 +182,27 @@ def test_a_reader_holding_the_warehouse_stops_each_writing_stage_with_one_line(
         reader.stdin.write("\n")
         reader.stdin.close()
         reader.wait(timeout=30)
+
+
+def test_each_verb_takes_only_the_paths_it_uses(capsys):
+    parser = cli.build_parser()
+    verbs = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for verb, paths in cli.VERB_PATHS.items():
+        flags = {flag for action in verbs.choices[verb]._actions for flag in action.option_strings}
+        for path, flag in {"db": "--db", "landing": "--landing", "published": "--published",
+                           "report_dir": "--report-dir"}.items():  # fmt: skip
+            assert (flag in flags) == (path in paths), (verb, flag)
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["validate", "--landing", "x"])
+    assert refused.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: public-protection validate")
+    assert "unrecognized arguments: --landing x" in err
+
+
+def test_every_verb_is_in_the_readme():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for verb in [*cli.STAGES, "run"]:
+        assert f"`public-protection {verb}" in readme, verb

@@ -34,8 +34,13 @@ def _scale(changes: list[float]) -> tuple[float, float]:
     return float(low), float(high)
 
 
+def signed(value: float, decimals: int = 1) -> str:
+    """A change with its sign, and a true minus sign (U+2212) as typeset figures use."""
+    return f"{value:+.{decimals}f}".replace("-", "\u2212")
+
+
 def _tick_label(value: float) -> str:
-    return "0" if value == 0 else f"{value:+.0f}".replace("-", "\u2212")
+    return "0" if value == 0 else signed(value, 0)
 
 
 def figure_1_svg(changes: list[AgencyChange]) -> str:
@@ -109,7 +114,7 @@ def figure_1_svg(changes: list[AgencyChange]) -> str:
                 continue
             value = change.change_pp
             left, right = sorted((x(0), x(value)))
-            label = f"{value:+.1f}".replace("-", "\u2212") + ("*" if change.is_significant else "")
+            label = signed(value) + ("*" if change.is_significant else "")
             label_x = left - 4 if value < 0 else right + 4
             anchor = "end" if value < 0 else "start"
             out.append(

@@ -10,7 +10,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from public_protection.build_info import BuildInfo
-from public_protection.report.chart import figure_1_svg
+from public_protection.report.chart import figure_1_svg, signed
 from public_protection.report.data import ReportData
 from public_protection.report.disclosure import SUPPRESSED
 from public_protection.report.findings import QuestionFindings, format_p
@@ -173,6 +173,7 @@ def render_html(
         warehouse_value=warehouse_value,
         n=lambda cell: escape(format_n(cell)),
         p=format_p,
+        signed=signed,
         count_td=count_td,
         pct_td=pct_td,
         judgement_tds=judgement_tds,

@@ -256,7 +256,12 @@ def reconciliation_rows(
                 suppressed=hide,
             )
         )
-    return rows
+    return sorted(rows, key=lambda row: (natural_key(row.published_in), natural_key(row.check_id)))
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key reading the numbers in a text as numbers: "Table 2" before "Table 10"."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
 
 
 def _none_if_na(value) -> float | None:
