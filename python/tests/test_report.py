@@ -282,7 +282,7 @@ def test_the_same_warehouse_gives_the_same_bytes(warehouse, tmp_path):
     assert names == sorted(
         p.relative_to(second.folder) for p in second.folder.rglob("*") if p.is_file()
     )
-    assert len(names) == 15  # the HTML, the workbook and 13 CSVs
+    assert len(names) == 16  # the HTML, the workbook and 14 CSVs
     for name in names:
         assert (first.folder / name).read_bytes() == (second.folder / name).read_bytes(), name
 
@@ -369,3 +369,36 @@ def test_separated_groups_are_named_only_when_they_hold_the_minimum(warehouse, t
     hidden = parse(write_report(warehouse, tmp_path / "hidden", minimum_n=smallest + 1).html).text
     assert "not named as they hold fewer than" not in named
     assert f"not named as they hold fewer than {smallest + 1} cases" in hidden
+
+
+def test_each_model_has_an_odds_ratio_table_as_the_analysis_holds_it(warehouse, tmp_path):
+    result = write_report(warehouse, tmp_path / "report")
+    page = parse(result.html)
+    terms = warehouse_rows(
+        warehouse,
+        "select model_id, variable, level, reference_level, odds_ratio, ci_low, ci_high "
+        "from analysis.regression_terms where model_kind = 'stepwise' "
+        "and variable <> '(constant)' order by model_id",
+    )
+    by_model: dict[str, list[tuple]] = {}
+    for model_id, *term in terms:
+        by_model.setdefault(model_id, []).append(tuple(term))
+    assert len(by_model) > 15
+    estimable = 0
+    for model_id, expected in by_model.items():
+        rows = page.tables[f"odds-{model_id}"][1:]  # after the header row
+        assert len(rows) == len(expected), model_id
+        shown = {(r[0], r[1]): r for r in rows}
+        for variable, level, reference, odds, low, high in expected:
+            row = shown[(VARIABLE_LABELS[variable], str(level))]
+            assert row[2] == str(reference)
+            if row[3] != "not estimable (separation)":
+                assert (row[3], row[4]) == (f"{odds:.2f}", f"{low:.2f} to {high:.2f}")
+                estimable += 1
+    assert estimable > 50
+    # The CSV holds the same rows as the tables.
+    odds_csv = read_csv(result.csv_folder / "odds_ratios.csv")
+    assert len(odds_csv) - 1 == len(terms)
+    # One forest plot per model with a selection.
+    html = result.html.read_text(encoding="utf-8")
+    assert html.count('class="forest"') == len(by_model)

@@ -115,6 +115,34 @@ def test_report_renders_its_tables_and_chart_offline(demo_warehouse, browser, tm
     assert len(chart["bars"]) == changes == 14
     assert all(b["width"] > 0 and b["height"] > 0 for b in chart["bars"])
     assert {b["fill"] for b in chart["bars"]} == {"rgb(18, 67, 109)", "rgb(244, 106, 37)"}
+    # A forest plot per model beside its odds-ratio table: one estimate and one
+    # interval per estimable level, drawn inside the plot.
+    forests = browser.evaluate(
+        """[...document.querySelectorAll('svg.forest')].map(svg => {
+            const box = svg.getBoundingClientRect();
+            const inside = [...svg.querySelectorAll('rect.estimate, line.ci')].every(e => {
+                const b = e.getBoundingClientRect();
+                return b.left >= box.left - 1 && b.right <= box.right + 1;
+            });
+            const table = document.getElementById(svg.id.replace('forest-', 'odds-'));
+            const estimable = [...table.tBodies[0].rows].filter(
+                r => !r.textContent.includes('not estimable')).length;
+            return {id: svg.id, width: box.width, height: box.height, inside: inside,
+                    points: svg.querySelectorAll('rect.estimate').length,
+                    lines: svg.querySelectorAll('line.ci').length, estimable: estimable};
+        })"""
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        models = con.sql(
+            "select count(*) from analysis.regression_models where variables_selected <> ''"
+        ).fetchall()[0][0]
+    assert len(forests) == models > 15
+    for forest in forests:
+        assert forest["width"] > 400 and forest["height"] > 60, forest
+        assert forest["points"] == forest["lines"] == forest["estimable"], forest
+        assert forest["inside"], forest
+    assert sum(f["points"] for f in forests) > 50
+
     # The inline stylesheet applied (header shading), so the page is styled offline.
     shading = browser.evaluate(
         "getComputedStyle(document.querySelector('thead th')).backgroundColor"

@@ -125,6 +125,36 @@ def export_sheets(
             ],
         )
     )
+    odds_rows = []
+    for question, found in sorted(findings.items()):
+        for model in found.models:
+            for row in model.odds:
+                if row.odds_ratio is None:
+                    values: list = ["not estimable"] * 4
+                else:
+                    values = [round(row.odds_ratio, 2), round(row.ci_low, 2),
+                              round(row.ci_high, 2), float(f"{row.p_value:.4g}")]  # fmt: skip
+                odds_rows.append(
+                    [f"Q{question}", model.sample, row.variable, row.level, row.reference, *values]
+                )
+    sheets.append(
+        (
+            "odds_ratios",
+            "Odds ratios of the selected models, with 95% confidence intervals",
+            [
+                "Question",
+                "Sample",
+                "Variable",
+                "Level",
+                "Against",
+                "Odds ratio",
+                "95% CI low",
+                "95% CI high",
+                "p-value",
+            ],
+            odds_rows,
+        )
+    )
     sheets.append(
         (
             "sample_flow",

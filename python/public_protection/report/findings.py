@@ -26,10 +26,41 @@ SAMPLE_PHRASES = {
 
 
 @dataclass(frozen=True)
+class OddsRow:
+    """One level of a selected variable in a model: its odds ratio against the reference."""
+
+    variable: str  # as the tables print it
+    level: str
+    reference: str
+    odds_ratio: float | None  # None when not estimable (separation)
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+
+
+@dataclass(frozen=True)
+class ModelFindings:
+    model_id: str
+    sample: str
+    headline: str  # one short sentence: n, what was selected, programme's verdict
+    notes: list[str]  # listwise deletion, reliability, separation
+    odds: list[OddsRow]  # the final model's odds ratios, in the order the variables entered
+
+    @property
+    def paragraph(self) -> str:
+        return " ".join([self.headline, *self.notes])
+
+
+@dataclass(frozen=True)
 class QuestionFindings:
     question_id: int
-    sentences: list[str]  # one paragraph per sample (All, CRC, NPS)
+    models: list[ModelFindings]  # one per sample (All, CRC, NPS)
     against_bulletin: list[str]  # one line per bulletin statement about this question
+
+    @property
+    def sentences(self) -> list[str]:
+        """One paragraph per model: headline and notes (the odds ratios are tabled)."""
+        return [model.paragraph for model in self.models]
 
 
 def format_p(p: float | None) -> str:
@@ -67,51 +98,34 @@ def _level_order(variable: str) -> list[str]:
     return [level_label(level) for level in CANDIDATES.get(variable, [])]
 
 
-def _odds(row) -> str:
-    return f"odds ratio {row.odds_ratio:.2f}, 95% CI {row.ci_low:.2f} to {row.ci_high:.2f}"
-
-
-def _programme_sentence(model, terms: pd.DataFrame) -> str:
-    stepwise = terms[(terms["model_kind"] == "stepwise") & (terms["variable"] == "programme")]
-    if bool(model.programme_selected) and len(stepwise):
-        term = stepwise.iloc[0]
-        direction = "lower" if term.odds_ratio < 1 else "higher"
-        return (
-            f"Inspection programme was selected (step {int(term.step_entered)}): Q&I cases "
-            f"had {direction} odds of a positive judgement than OMI2 cases ({_odds(term)}; "
-            f"{format_p(model.programme_p_value)})."
-        )
-    return (
-        "Inspection programme was not selected: once the selected variables are "
-        "accounted for, the difference between OMI2 and Q&I is not significant "
-        f"({format_p(model.programme_p_value)} when programme is added to the final model)."
-    )
-
-
-def _other_variables(
+def _odds_rows(
     chosen: list[str], separated: set[tuple[str, str]], terms: pd.DataFrame
-) -> list[str]:
-    sentences = []
+) -> list[OddsRow]:
+    """The selected variables' levels (programme included), in order of entry."""
+    rows = []
     stepwise = terms[terms["model_kind"] == "stepwise"]
     for variable in chosen:
-        if variable == "programme":
-            continue
         levels = stepwise[stepwise["variable"] == variable]
         if levels.empty:
             continue
-        reference = levels.iloc[0].reference_level
         order = [str(level) for level in _level_order(variable)]
         levels = levels.assign(
             _order=[order.index(str(v)) if str(v) in order else len(order) for v in levels["level"]]
         ).sort_values(["_order", "level"])
-        parts = [
-            f"{row.level} ({_odds(row)})"
-            if _is_estimable(row, separated)
-            else f"{row.level} (not estimable: separation)"
-            for row in levels.itertuples()
-        ]
-        sentences.append(f"{_label(variable)} (against {reference}): " + "; ".join(parts) + ".")
-    return sentences
+        for row in levels.itertuples():
+            estimable = _is_estimable(row, separated)
+            rows.append(
+                OddsRow(
+                    variable=_label(variable),
+                    level=str(row.level),
+                    reference=str(row.reference_level),
+                    odds_ratio=float(row.odds_ratio) if estimable else None,
+                    ci_low=float(row.ci_low) if estimable else None,
+                    ci_high=float(row.ci_high) if estimable else None,
+                    p_value=float(row.p_value) if estimable else None,
+                )
+            )
+    return rows
 
 
 def _count(value: int, minimum_n: int) -> str:
@@ -166,9 +180,24 @@ def _separation_sentence(
     )
 
 
+def _programme_verdict(model, terms: pd.DataFrame) -> str:
+    stepwise = terms[(terms["model_kind"] == "stepwise") & (terms["variable"] == "programme")]
+    if bool(model.programme_selected) and len(stepwise):
+        term = stepwise.iloc[0]
+        direction = "lower" if term.odds_ratio < 1 else "higher"
+        return (
+            f"Inspection programme was selected: Q&I cases had {direction} odds of a positive "
+            f"judgement ({format_p(model.programme_p_value)})."
+        )
+    return (
+        "Inspection programme was not selected "
+        f"({format_p(model.programme_p_value)} when added to the final model)."
+    )
+
+
 def question_findings(data: ReportData, question_id: int, minimum_n: int) -> QuestionFindings:
     models = data.models[data.models["question_id"] == question_id]
-    paragraphs: list[str] = []
+    per_model: list[ModelFindings] = []
     for model in models.itertuples():
         terms = data.terms[data.terms["model_id"] == model.model_id]
         chosen = [v.strip() for v in (model.variables_selected or "").split(",") if v.strip()]
@@ -176,32 +205,32 @@ def question_findings(data: ReportData, question_id: int, minimum_n: int) -> Que
         # (n and the one give the other).
         small = min(model.events, model.n - model.events)
         events = SUPPRESSED if 0 < small < minimum_n else f"{model.events:,}"
-        opening = (
-            f"For {SAMPLE_PHRASES.get(model.sample, model.sample)} (n = "
-            f"{_count(model.n, minimum_n)} with {events} positive judgements; "
-            f"{_count(model.n_dropped_listwise, minimum_n)} cases with a missing value left "
-            "out), forward stepwise selection "
+        selection = (
+            "chose, in order: " + ", ".join(_label(v) for v in chosen)
+            if chosen
+            else "chose no variable"
         )
-        if chosen:
-            opening += "chose, in order: " + ", ".join(_label(v) for v in chosen) + "."
-        else:
-            opening += "chose no variable."
+        headline = (
+            f"For {SAMPLE_PHRASES.get(model.sample, model.sample)} (n = "
+            f"{_count(model.n, minimum_n)} with {events} positive judgements), forward stepwise "
+            f"selection {selection}. {_programme_verdict(model, terms)}"
+        )
         separated = _separated(model)
-        sentences = [opening]
+        notes = []
         if listwise := _listwise_sentence(model, minimum_n):
-            sentences.append(listwise)
+            notes.append(listwise)
         if not model.is_reliable:
-            sentences.append(
+            notes.append(
                 f"Not reliable: {model.reliability_note}; read the selection and odds ratios "
-                "below as indicative only."
+                "as indicative only."
             )
-        sentences += [
-            _programme_sentence(model, terms),
-            *_other_variables(chosen, separated, terms),
-        ]
         if separation := _separation_sentence(separated, terms, minimum_n):
-            sentences.append(separation)
-        paragraphs.append(" ".join(sentences))
+            notes.append(separation)
+        per_model.append(
+            ModelFindings(
+                model.model_id, model.sample, headline, notes, _odds_rows(chosen, separated, terms)
+            )
+        )
 
     statements = data.vs_bulletin[data.vs_bulletin["question_id"] == question_id]
     against: list[str] = []
@@ -213,4 +242,4 @@ def question_findings(data: ReportData, question_id: int, minimum_n: int) -> Que
             f"The bulletin ({row.bulletin_passage}) reports {_label(row.variable)} as {said} for "
             f"{SAMPLE_PHRASES.get(row.sample, row.sample)}; here it is {found}: {verdict}."
         )
-    return QuestionFindings(question_id, paragraphs, against)
+    return QuestionFindings(question_id, per_model, against)

@@ -14,6 +14,7 @@ from public_protection.report.chart import figure_1_svg, signed
 from public_protection.report.data import ReportData
 from public_protection.report.disclosure import SUPPRESSED
 from public_protection.report.findings import QuestionFindings, format_p
+from public_protection.report.forest import forest_plot_svg
 from public_protection.report.tables import (
     FIGURE_TITLE,
     PROGRAMMES,
@@ -174,6 +175,7 @@ def render_html(
         n=lambda cell: escape(format_n(cell)),
         p=format_p,
         signed=signed,
+        forest=lambda model: Markup(forest_plot_svg(model)),
         count_td=count_td,
         pct_td=pct_td,
         judgement_tds=judgement_tds,
