@@ -307,6 +307,9 @@ def test_a_csv_named_xlsx_is_rejected_as_not_what_it_says(landing, db):
 def test_unknown_file_types_in_the_landing_folders_are_rejected(landing, db):
     message = reject(landing, db, "omi2/notes.txt", b"hello")
     assert "unknown file type '.txt'" in message
+    (landing / "omi2" / "notes.txt").unlink()
+    # A suffix sorting before the expected one too.
+    assert "unknown file type '.bak'" in reject(landing, db, "omi2/extract.bak", b"hello")
 
 
 def test_duplicate_column_names_are_rejected(landing, db):
@@ -428,15 +431,18 @@ def test_an_unreadable_file_is_a_rejection_not_a_traceback(landing, db, monkeypa
     real = load.sha256_of
 
     def refuse(path: Path) -> str:
-        if path.name == "omi2_extract_a.csv":
+        if path.suffix in (".csv", ".xlsx"):
             raise PermissionError(13, "Permission denied", str(path))
         return real(path)
 
     monkeypatch.setattr(load, "sha256_of", refuse)
     with pytest.raises(LoadFailed) as failure:
         load_landing(db, landing)
-    (only,) = failure.value.rejections
-    assert str(only) == "omi2/omi2_extract_a.csv: cannot be read (Permission denied)"
+    # Every file is tried: both are reported at once.
+    assert [str(r) for r in failure.value.rejections] == [
+        "omi2/omi2_extract_a.csv: cannot be read (Permission denied)",
+        "qi/QI_QI-2017-04-NOR.xlsx: cannot be read (Permission denied)",
+    ]
 
 
 def test_the_same_bytes_under_two_names_in_one_batch_load_once(landing, db):
@@ -629,3 +635,44 @@ def test_a_warehouse_file_that_is_not_duckdb_is_named_and_left_as_it_was(landing
     with pytest.raises(RuntimeError, match=f"cannot open the warehouse {db}"):
         load_landing(db, landing)
     assert db.read_bytes() == before
+
+
+def test_folders_differing_only_in_case_are_refused_and_the_others_still_read(landing):
+    from public_protection.load import discover
+
+    (landing / "OMI2").mkdir()
+    found = discover(landing)
+    assert any("folder names match case-insensitively" in str(r) for r in found.rejected)
+    assert "qi/QI_QI-2017-04-NOR.xlsx" in [name for name, _ in found.files]
+
+
+def test_a_link_to_an_extract_is_loaded_like_the_extract(landing, db, tmp_path):
+    elsewhere = tmp_path / "kept" / "extract.csv"
+    elsewhere.parent.mkdir()
+    (landing / "omi2" / OMI2_FIXTURE.name).rename(elsewhere)
+    (landing / "omi2" / "linked.csv").symlink_to(elsewhere)
+    report = load_landing(db, landing)
+    assert report.count("loaded") == 2
+    assert query(db, "select count(*) from raw.omi2_cases") == [(3,)]
+
+
+def test_a_warehouse_in_a_folder_not_yet_made_is_made_and_no_scratch_file_is_left(
+    landing, tmp_path
+):
+    db = tmp_path / "new" / "deeper" / "w.duckdb"
+    load_landing(db, landing)
+    assert query(db, "select count(*) from raw.qi_cases") == [(3,)]
+    assert sorted(p.name for p in db.parent.iterdir()) == ["w.duckdb"]
+
+
+def test_files_loaded_earlier_and_now_gone_are_reported_and_kept(landing, db):
+    load_landing(db, landing)
+    (landing / "omi2" / OMI2_FIXTURE.name).unlink()
+    report = load_landing(db, landing)
+    assert [(o.file, o.status) for o in report.outcomes] == [
+        ("qi/QI_QI-2017-04-NOR.xlsx", "unchanged"),
+        ("omi2/omi2_extract_a.csv", "unchanged"),
+    ]
+    gone = "no longer in the landing folder; its rows stay in raw"
+    assert any(gone in w for w in report.warnings)
+    assert query(db, "select count(*) from raw.omi2_cases") == [(3,)]
