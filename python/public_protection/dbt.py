@@ -1,16 +1,19 @@
 """Run dbt against the warehouse chosen by ``--db``.
 
-dbt runs in a child process: dbt-duckdb keeps its DuckDB connection open for
-the life of the process, which would hold the file lock after ``build`` and
-clash with later stages that open the warehouse (read-only) themselves.
+dbt runs in this process (dbt's programmatic runner): a child process would
+start Python and import dbt again for every `build` and `publish`, a few
+seconds each. dbt-duckdb keeps its DuckDB connection open after a command, which
+would hold the warehouse's lock against the later stages, so every run ends by
+closing it.
 """
 
 from __future__ import annotations
 
+import gc
 import os
-import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from public_protection.settings import DEFAULT_DB, ENV_DB
@@ -22,30 +25,55 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+@contextmanager
+def _as_plain_dbt(project_dir: Path, db: Path) -> Iterator[None]:
+    """The working folder and environment a plain `dbt` in the project would have.
+
+    dbt re-parses the whole project when its profile changes, and the profile
+    holds the warehouse path: dbt is given the path as a plain `dbt build` would
+    see it (the profile's own default, or the variable as the user set it), so
+    the CLI and plain dbt share one partial parse.
+    """
+    saved_cwd, saved_db = Path.cwd(), os.environ.get(ENV_DB)
+    # dbt runs in the project folder, where a relative path is resolved.
+    as_dbt_sees_it = project_dir / (saved_db or DEFAULT_DB)
+    try:
+        os.chdir(project_dir)
+        if as_dbt_sees_it.resolve() != db.resolve():
+            os.environ[ENV_DB] = str(db)
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        if saved_db is None:
+            os.environ.pop(ENV_DB, None)
+        else:
+            os.environ[ENV_DB] = saved_db
+
+
+def _release_warehouse() -> None:
+    """Close dbt-duckdb's connection, so that the warehouse's lock is free again."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    DuckDBConnectionManager.close_all_connections()
+    gc.collect()  # the environment closes its DuckDB connection when collected
+
+
 def run_dbt(args: Sequence[str], project_dir: Path, db: Path) -> bool:
     """Run a dbt command (e.g. ``["build"]``) and return whether it succeeded.
 
     The warehouse path reaches ``profiles.yml`` through ``PUBLIC_PROTECTION_DB``,
     the same variable a user sets when running ``dbt build`` by hand.
     """
-    env = dict(os.environ)
-    # dbt re-parses the whole project when its profile changes, and the profile
-    # holds the warehouse path: give dbt the path as a plain `dbt build` would
-    # see it (the profile's own default, or the variable as the user set it).
-    # dbt runs in the project folder, where a relative path is resolved.
-    as_dbt_sees_it = project_dir / (env.get(ENV_DB) or DEFAULT_DB)
-    if as_dbt_sees_it.resolve() != db.resolve():
-        env[ENV_DB] = str(db)
-    command = [
-        dbt_executable(),
-        *args,
-        "--project-dir",
-        str(project_dir),
-        "--profiles-dir",
-        str(project_dir),
-    ]
     try:
-        completed = subprocess.run(command, cwd=project_dir, env=env, check=False)
-    except FileNotFoundError:
+        from dbt.cli.main import dbtRunner
+    except ImportError:
         raise RuntimeError("dbt is not installed in this environment") from None
-    return completed.returncode == 0
+    command = [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    with _as_plain_dbt(project_dir, db):
+        try:
+            result = dbtRunner().invoke(command)
+        finally:
+            _release_warehouse()
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        print(f"dbt: {result.exception}", file=sys.stderr)
+    return bool(result.success)

@@ -300,12 +300,17 @@ def run_guards(
             batch = asset.get_batch_definition("whole_frame")
         except KeyError:
             batch = asset.add_batch_definition_whole_dataframe("whole_frame")
-        suite = gx.ExpectationSuite(name=guard.name)
-        for check in guard.checks:
-            expectation = getattr(gxe, check.expectation)(
-                **check.kwargs, meta={"severity": check.severity, "why": check.why}
-            )
-            suite.add_expectation(expectation)
+        # Given whole: adding one at a time to a suite saved by an earlier run
+        # writes the stored suite again after every expectation.
+        suite = gx.ExpectationSuite(
+            name=guard.name,
+            expectations=[
+                getattr(gxe, check.expectation)(
+                    **check.kwargs, meta={"severity": check.severity, "why": check.why}
+                )
+                for check in guard.checks
+            ],
+        )
         suite = context.suites.add_or_update(suite)
         definition = context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=guard.name, data=batch, suite=suite)
@@ -314,7 +319,8 @@ def run_guards(
             gx.Checkpoint(
                 name=guard.name,
                 validation_definitions=[definition],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+                # Data Docs are built once, after every suite has run (below).
+                actions=[],
                 result_format={"result_format": "SUMMARY"},
             )
         )
@@ -343,6 +349,7 @@ def run_guards(
                         why=(config.meta or {}).get("why", ""),
                     )
                 )
+    context.build_data_docs()
     sites = context.get_docs_sites_urls()
     report.data_docs = sites[0]["site_url"] if sites else ""
     return report

@@ -48,7 +48,21 @@ class ReportTables:
     sheets: list[Sheet]
 
 
+# `run` lays the report out for `report` and again for `publish`'s aggregate file:
+# the second use reads it from here while the warehouse file is unchanged.
+_LAID_OUT: dict[tuple, ReportTables] = {}
+
+
 def report_tables(db: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> ReportTables:
+    stat = db.stat()
+    key = (str(db.resolve()), stat.st_mtime_ns, stat.st_size, minimum_n)
+    if key not in _LAID_OUT:
+        _LAID_OUT.clear()
+        _LAID_OUT[key] = _lay_out(db, minimum_n)
+    return _LAID_OUT[key]
+
+
+def _lay_out(db: Path, minimum_n: int) -> ReportTables:
     data = read_report_data(db)
     layout = build_layout(data, minimum_n)
     findings = {
