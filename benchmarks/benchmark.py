@@ -129,11 +129,8 @@ def bench_scale(scale: int, scratch: Path, log: Path) -> list[Measure]:
 
     # `run` end to end on another fresh folder (writes the demo first).
     work.mkdir(parents=True)
-    seconds, peak, _ = measured(
-        [str(CLI), "run", "--db", str(db), "--landing", str(landing), "--scale", str(scale)],
-        ROOT,
-        log,
-    )
+    command = [str(CLI), "run", "--demo", "--db", str(db), "--landing", str(landing)]
+    seconds, peak, _ = measured([*command, "--scale", str(scale)], ROOT, log)
     results.append(Measure(scale, "run", seconds, peak, "end to end, demo-data included"))
     print(f"  scale {scale:>3} {'run':<10} {seconds:8.1f} s {peak:8.0f} MB", flush=True)
     shutil.rmtree(work)
@@ -233,6 +230,109 @@ def render(results: list[Measure], scales: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
+COMPARISON_START = "<!-- comparison: written by --compare, kept by the other runs -->"
+COMPARISON_END = "<!-- /comparison -->"
+
+
+# The CLI of whichever checkout PYTHONPATH points at (project_env), in this environment.
+CLI_MODULE = [sys.executable, "-m", "public_protection.cli"]
+
+
+def project_env(project: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PYTHONPATH": str(project / "python"),
+        "PUBLIC_PROTECTION_PROJECT_DIR": str(project),
+    }
+
+
+def timed(command: list[str], project: Path, log: Path) -> tuple[float, float]:
+    """Wall seconds and peak MB of ``command`` run against ``project``'s code."""
+    with log.open("ab") as errors:
+        errors.write(f"\n$ ({project.name}) {' '.join(command)}\n".encode())
+        errors.flush()
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=project, env=project_env(project), stdout=errors, stderr=errors
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed in {project}; see {log}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def compare(baseline: str, scratch: Path, log: Path, repeats: int = 3) -> str:
+    """`run` at scale 1 and `build` at scale 100, the baseline commit beside this one.
+
+    The baseline is checked out in a git worktree and run with this environment
+    (same Python and packages); the two are measured alternately, so both see the
+    machine in the same state. `run` is repeated and the median reported.
+    """
+    import statistics
+
+    old = scratch / "baseline"
+    subprocess.run(["git", "worktree", "add", "--detach", str(old), baseline], cwd=ROOT,
+                   check=True, capture_output=True)  # fmt: skip
+    projects = {"before": old, "after": ROOT}
+    try:
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in projects}
+        for attempt in range(repeats):
+            for name, project in projects.items():
+                work = scratch / f"{name}-run-{attempt}"
+                db, landing = work / "w.duckdb", work / "landing"
+                command = [*CLI_MODULE, "run", "--demo", "--db", str(db), "--landing",
+                           str(landing)]  # fmt: skip
+                runs[name].append(timed(command, project, log))
+                print(f"  {name:<6} run, scale 1: {runs[name][-1][0]:.1f} s", flush=True)
+                shutil.rmtree(work)
+        builds: dict[str, tuple[float, float]] = {}
+        for name, project in projects.items():
+            work = scratch / f"{name}-build-100"
+            db, landing = work / "w.duckdb", work / "landing"
+            for verb, extra in (("demo-data", ["--scale", "100"]), ("load", ["--db", str(db)])):
+                timed([*CLI_MODULE, verb, "--landing", str(landing), *extra], project, log)
+            builds[name] = timed(
+                [*CLI_MODULE, "build", "--db", str(db), "--landing", str(landing)],
+                project,
+                log,
+            )
+            print(f"  {name:<6} build, scale 100: {builds[name][0]:.1f} s", flush=True)
+            shutil.rmtree(work)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
+                       check=False, capture_output=True)  # fmt: skip
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                          capture_output=True, check=True).stdout.strip()  # fmt: skip
+    median = {name: statistics.median(s for s, _ in runs[name]) for name in projects}
+    peak = {name: max(m for _, m in runs[name]) for name in projects}
+    cut = 1 - median["after"] / median["before"]
+    lines = [
+        COMPARISON_START,
+        "## Before and after, side by side",
+        "",
+        f"Measured by `benchmarks/benchmark.py --compare {baseline}` on "
+        f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC: the baseline commit "
+        f"`{baseline}` (a git worktree) and `{head}`, same machine and environment, "
+        f"alternately; `run` {repeats} times each (median; every run: "
+        + "; ".join(f"{n} " + ", ".join(f"{s:.1f}" for s, _ in runs[n]) + " s" for n in projects)
+        + ").",
+        "",
+        "| measure | before (s) | after (s) | change | peak MB before | after |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| `run` end to end, scale 1 | {median['before']:.1f} | {median['after']:.1f} | "
+        f"{-cut:+.0%} | {peak['before']:,.0f} | {peak['after']:,.0f} |",
+        f"| `build`, scale 100 | {builds['before'][0]:.1f} | {builds['after'][0]:.1f} | "
+        f"{builds['after'][0] / builds['before'][0] - 1:+.0%} | {builds['before'][1]:,.0f} | "
+        f"{builds['after'][1]:,.0f} |",
+        "",
+        f"Target: `run` at scale 1 down by at least a third: "
+        f"{'met' if cut >= 1 / 3 else 'not met'} ({cut:.0%} less).",
+        COMPARISON_END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
@@ -240,21 +340,42 @@ def main() -> int:
     parser.add_argument(
         "--scratch", type=Path, default=None, help="scratch folder (default: a temp dir)"
     )
+    parser.add_argument(
+        "--compare",
+        metavar="COMMIT",
+        help="only `run` at scale 1 and `build` at scale 100, COMMIT beside this one",
+    )
     args = parser.parse_args()
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="pp-bench-"))
     log = scratch / "benchmark.log"
+    previous = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    if args.compare:
+        print(f"benchmark: {args.compare} beside this commit; scratch {scratch}; log {log}")
+        section = compare(args.compare, scratch, log)
+        if COMPARISON_START in previous:
+            before = previous[: previous.index(COMPARISON_START)]
+            after = previous[previous.index(COMPARISON_END) + len(COMPARISON_END) + 1 :]
+            updated = before + section + after
+        elif ANALYSIS_MARKER in previous:
+            at = previous.index(ANALYSIS_MARKER)
+            updated = previous[:at] + section + "\n" + previous[at:]
+        else:
+            updated = previous + "\n" + section
+        args.output.write_text(updated, encoding="utf-8")
+        print(section)
+        return 0
     print(f"benchmark: scales {args.scales}; scratch {scratch}; stage output in {log}")
     results: list[Measure] = []
     for scale in args.scales:
         results += bench_scale(scale, scratch, log)
     measured_part = render(results, args.scales)
-    analysis = ""
-    if args.output.exists():
-        previous = args.output.read_text(encoding="utf-8")
-        if ANALYSIS_MARKER in previous:
-            analysis = previous[previous.index(ANALYSIS_MARKER) :]
+    kept = ""
+    if COMPARISON_START in previous:  # the side-by-side figures stay until --compare again
+        start = previous.index(COMPARISON_START)
+        kept = previous[start : previous.index(COMPARISON_END) + len(COMPARISON_END)] + "\n\n"
+    analysis = previous[previous.index(ANALYSIS_MARKER) :] if ANALYSIS_MARKER in previous else ""
     args.output.write_text(
-        measured_part + "\n" + (analysis or ANALYSIS_MARKER + "\n"), encoding="utf-8"
+        measured_part + "\n" + kept + (analysis or ANALYSIS_MARKER + "\n"), encoding="utf-8"
     )
     print()
     print(measured_part)

@@ -241,7 +241,10 @@ def write_results(outcomes: list[Outcome]) -> None:
         "`mutation/run.py` says what is mutated and with which tests). Score = killed / "
         "(killed + survived); incompetent mutants (the module no longer imports) are not "
         "counted. A target stopped before the end shows how many of its mutants ran; "
-        "cosmic-ray takes them in random order, so those are a random sample.",
+        "cosmic-ray takes them in random order, so those are a random sample. A target "
+        "finished with `--resume` ran in parts: every mutant once, and its survivors again "
+        "against the tests added since; its time is the parts' sum (wall clock, on a "
+        "machine busy with other work).",
         "",
         f"**Overall: {100.0 * killed / tested if tested else 100:.1f}% "
         f"({killed} of {tested} mutants killed)**"
