@@ -164,6 +164,16 @@ def demo_warehouse(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture(scope="session")
+def regressed_warehouse(demo_warehouse, tmp_path_factory) -> Path:
+    """The demo warehouse after `regress` too, made once (tests work on copies)."""
+    from public_protection import cli
+
+    db = copy_of(demo_warehouse, tmp_path_factory.mktemp("regressed"))
+    assert cli.main(["regress", "--db", str(db)]) == cli.EXIT_OK
+    return db
+
+
 def copy_of(db: Path, tmp_path: Path) -> Path:
     copy = tmp_path / db.name
     shutil.copy(db, copy)

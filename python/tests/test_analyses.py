@@ -14,7 +14,6 @@ import pytest
 from conftest import copy_of
 from test_published_compat import readme_queries
 
-from public_protection import cli
 from public_protection.dbt import run_dbt
 
 pytestmark = pytest.mark.dbt
@@ -23,11 +22,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def answers(demo_warehouse, tmp_path_factory):
+def answers(regressed_warehouse, tmp_path_factory):
     """Every analysis compiled by dbt and run: {name: rows}, with the warehouse."""
     folder = tmp_path_factory.mktemp("analyses")
-    db = copy_of(demo_warehouse, folder)
-    assert cli.main(["regress", "--db", str(db)]) == cli.EXIT_OK
+    db = copy_of(regressed_warehouse, folder)
     target = folder / "target"
     command = ["compile", "--select", "resource_type:analysis", "--target-path", str(target)]
     assert run_dbt(command, ROOT, db)

@@ -146,17 +146,16 @@ def test_run_demo_refuses_a_landing_holding_the_users_files(landing, db, capsys)
 
 @pytest.mark.dbt
 def test_a_reader_holding_the_warehouse_stops_each_writing_stage_with_one_line(
-    demo_warehouse, tmp_path, capfd
+    regressed_warehouse, tmp_path, capfd
 ):
     import subprocess
     import sys
 
     from conftest import copy_of
 
-    db = copy_of(demo_warehouse, tmp_path)
+    db = copy_of(regressed_warehouse, tmp_path)
     published = tmp_path / "published.duckdb"
     paths = ["--db", str(db), "--published", str(published)]
-    assert cli.main(["regress", *paths]) == cli.EXIT_OK
     assert cli.main(["publish", *paths]) == cli.EXIT_OK
     aggregate = tmp_path / "public_protection_aggregate.duckdb"
     files = {p: p.read_bytes() for p in (published, aggregate)}

@@ -425,6 +425,12 @@ def test_a_dangling_link_is_a_rejection_recorded_in_the_log(landing, db):
     assert query(db, "select file, status from raw.load_log") == [("omi2/gone.csv", "rejected")]
 
 
+BOTH_UNREADABLE = [
+    "omi2/omi2_extract_a.csv: cannot be read (Permission denied)",
+    "qi/QI_QI-2017-04-NOR.xlsx: cannot be read (Permission denied)",
+]
+
+
 def test_an_unreadable_file_is_a_rejection_not_a_traceback(landing, db, monkeypatch):
     from public_protection import load
 
@@ -439,10 +445,7 @@ def test_an_unreadable_file_is_a_rejection_not_a_traceback(landing, db, monkeypa
     with pytest.raises(LoadFailed) as failure:
         load_landing(db, landing)
     # Every file is tried: both are reported at once.
-    assert [str(r) for r in failure.value.rejections] == [
-        "omi2/omi2_extract_a.csv: cannot be read (Permission denied)",
-        "qi/QI_QI-2017-04-NOR.xlsx: cannot be read (Permission denied)",
-    ]
+    assert [str(r) for r in failure.value.rejections] == BOTH_UNREADABLE
 
 
 def test_the_same_bytes_under_two_names_in_one_batch_load_once(landing, db):
@@ -622,10 +625,7 @@ def test_a_file_that_cannot_be_read_part_way_is_a_rejection(landing, db, monkeyp
     monkeypatch.setattr(load, "_read_file", refuse)
     with pytest.raises(LoadFailed) as failure:
         load_landing(db, landing)
-    assert [str(r) for r in failure.value.rejections] == [
-        "omi2/omi2_extract_a.csv: cannot be read (Permission denied)",
-        "qi/QI_QI-2017-04-NOR.xlsx: cannot be read (Permission denied)",
-    ]
+    assert [str(r) for r in failure.value.rejections] == BOTH_UNREADABLE
 
 
 def test_a_warehouse_file_that_is_not_duckdb_is_named_and_left_as_it_was(landing, tmp_path):

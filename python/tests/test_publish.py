@@ -25,11 +25,10 @@ def seed_words(seed: str, *columns: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def published(demo_warehouse, tmp_path_factory):
+def published(regressed_warehouse, tmp_path_factory):
     """Built once for the module; a test that changes them works on copies."""
     folder = tmp_path_factory.mktemp("published")
-    db = copy_of(demo_warehouse, folder)
-    assert cli.main(["regress", "--db", str(db)]) == cli.EXIT_OK
+    db = copy_of(regressed_warehouse, folder)
     target = folder / "published.duckdb"
     assert cli.main(["publish", "--db", str(db), "--published", str(target)]) == cli.EXIT_OK
     return db, target

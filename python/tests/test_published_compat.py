@@ -95,10 +95,9 @@ def as_json(rows: list[tuple]) -> list:
 
 
 @pytest.fixture(scope="module")
-def published_files(demo_warehouse, tmp_path_factory):
+def published_files(regressed_warehouse, tmp_path_factory):
     folder = tmp_path_factory.mktemp("compat")
-    db = copy_of(demo_warehouse, folder)
-    assert cli.main(["regress", "--db", str(db)]) == cli.EXIT_OK
+    db = copy_of(regressed_warehouse, folder)
     analyst, aggregate = folder / "analyst.duckdb", folder / "aggregate.duckdb"
     assert (
         cli.main(

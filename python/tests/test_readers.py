@@ -350,18 +350,23 @@ def test_an_error_cell_in_the_second_sheet_is_named_with_its_column(tmp_path):
     assert (rejected.value.row, rejected.value.column) == (3, "Answer")
 
 
-def test_data_starting_past_column_a_keeps_its_columns(tmp_path):
+def judgements_sheet(path: Path, cells: dict[str, object], header_at: tuple[int, int] = (1, 1)):
+    """A one-sheet workbook: the Judgements header from ``header_at`` (row, column), then cells."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Judgements"
-    for column, name in enumerate(QI_JUDGEMENTS.columns, start=2):
-        sheet.cell(1, column, name)
-    sheet.cell(2, 2, "QI-X-1")
-    sheet.cell(2, 3, "2.2")
-    sheet.cell(2, 4, "Yes")
-    path = tmp_path / "QI_shifted.xlsx"
+    row, first = header_at
+    for column, name in enumerate(QI_JUDGEMENTS.columns, start=first):
+        sheet.cell(row, column, name)
+    for reference, value in cells.items():
+        sheet[reference] = value
     workbook.save(path)
-    opened = open_workbook(path.name, path, path.read_bytes()[:512])
+    return open_workbook(path.name, path, path.read_bytes()[:512])
+
+
+def test_data_starting_past_column_a_keeps_its_columns(tmp_path):
+    path = tmp_path / "QI_shifted.xlsx"
+    opened = judgements_sheet(path, {"B2": "QI-X-1", "C2": "2.2", "D2": "Yes"}, (1, 2))
     reader = read_sheet(path.name, opened, QI_JUDGEMENTS)
     assert [r for chunk in reader.chunks for r in chunk] == [(2, ["QI-X-1", "2.2", "Yes", None])]
 
@@ -481,17 +486,9 @@ def test_a_bad_byte_in_a_later_block_counts_the_lines_before_it(tmp_path, monkey
 
 def test_an_uncalculated_formula_past_column_a_is_named_by_its_own_column(tmp_path):
     # Column A is empty, so the reader must put it back for the column names to line up.
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "Judgements"
-    for column, name in enumerate(QI_JUDGEMENTS.columns, start=2):
-        sheet.cell(1, column, name)
-    sheet.cell(2, 2, "QI-X-1")
-    sheet.cell(2, 3, "2.2")
-    sheet.cell(2, 4, "=B2&C2")  # openpyxl saves a formula without its value
     path = tmp_path / "QI_shifted.xlsx"
-    workbook.save(path)
-    opened = open_workbook(path.name, path, path.read_bytes()[:512])
+    # openpyxl saves a formula without its value
+    opened = judgements_sheet(path, {"B2": "QI-X-1", "C2": "2.2", "D2": "=B2&C2"}, (1, 2))
     with pytest.raises(FileRejected) as rejected:
         read_sheet(path.name, opened, QI_JUDGEMENTS)
     assert str(rejected.value) == (
@@ -607,16 +604,10 @@ def test_error_cells_in_the_last_column_and_past_the_header_are_named(tmp_path):
 
 
 def test_a_sheet_whose_first_row_is_empty_has_no_header_on_row_one(tmp_path):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = "Judgements"
-    for column, name in enumerate(QI_JUDGEMENTS.columns, start=1):
-        sheet.cell(2, column, name)  # the header on row 2
-    sheet.cell(3, 1, "QI-X-1")
     path = tmp_path / "QI_low.xlsx"
-    workbook.save(path)
+    opened = judgements_sheet(path, {"A3": "QI-X-1"}, header_at=(2, 1))  # header on row 2
     with pytest.raises(FileRejected) as rejected:
-        read_sheet(path.name, open_workbook(path.name, path, b"PK\x03\x04"), QI_JUDGEMENTS)
+        read_sheet(path.name, opened, QI_JUDGEMENTS)
     assert rejected.value.row == 1
     assert "missing required column(s)" in str(rejected.value)
 

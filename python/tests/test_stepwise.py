@@ -197,6 +197,12 @@ def two_blocks() -> tuple[np.ndarray, dict]:
     return y, blocks
 
 
+def three_blocks(seed: int) -> tuple[np.ndarray, dict]:
+    rng = np.random.default_rng(seed)
+    y = (rng.random(300) < 0.5).astype(float)
+    return y, {name: Block(name, rng.normal(size=(300, 1)), (name,), None) for name in "abc"}
+
+
 def test_a_candidate_at_p_06_does_not_enter(monkeypatch):
     y, blocks = two_blocks()
     scripted(monkeypatch, enter={"a": 0.06, "b": 0.04}, remove={("b", frozenset("b")): 0.01})
@@ -259,9 +265,7 @@ def test_a_p_of_exactly_10_stays_in_the_model(monkeypatch):
 def test_steps_are_numbered_in_order_when_a_removal_follows_an_odd_number_of_steps(
     monkeypatch,
 ):
-    rng = np.random.default_rng(3)
-    y = (rng.random(300) < 0.5).astype(float)
-    blocks = {name: Block(name, rng.normal(size=(300, 1)), (name,), None) for name in "abc"}
+    y, blocks = three_blocks(3)
     remove = {("a", frozenset("a")): 0.01, ("b", frozenset("ab")): 0.01}
     remove |= {("a", frozenset("ab")): 0.01, ("c", frozenset("abc")): 0.01}
     remove |= {("b", frozenset("abc")): 0.01, ("a", frozenset("abc")): 0.5}
@@ -404,9 +408,7 @@ def test_a_level_with_a_single_case_is_named_with_its_outcome():
 
 
 def test_a_variable_removed_from_the_middle_leaves_the_others_in_order(monkeypatch):
-    rng = np.random.default_rng(4)
-    y = (rng.random(300) < 0.5).astype(float)
-    blocks = {name: Block(name, rng.normal(size=(300, 1)), (name,), None) for name in "abc"}
+    y, blocks = three_blocks(4)
     remove = {("a", frozenset("a")): 0.01, ("a", frozenset("ab")): 0.01}
     remove |= {("b", frozenset("ab")): 0.01, ("a", frozenset("abc")): 0.01}
     remove |= {("b", frozenset("abc")): 0.5, ("c", frozenset("abc")): 0.01}
