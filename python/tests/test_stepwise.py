@@ -212,13 +212,14 @@ def test_a_candidate_at_p_06_does_not_enter(monkeypatch):
     assert result.stopped_because == "no candidate meets the entry criterion"
 
 
-def test_a_variable_at_p_09_stays_in_the_model(monkeypatch):
+@pytest.mark.parametrize("p_value", [0.09, 0.10])  # removal needs p > .10
+def test_a_variable_at_p_09_or_exactly_10_stays_in_the_model(monkeypatch, p_value):
     y, blocks = two_blocks()
     both = frozenset("ab")
     scripted(
         monkeypatch,
         enter={"a": 0.01, "b": 0.02},
-        remove={("a", frozenset("a")): 0.01, ("a", both): 0.09, ("b", both): 0.01},
+        remove={("a", frozenset("a")): 0.01, ("a", both): p_value, ("b", both): 0.01},
     )
     result = forward_stepwise(y, blocks)
     assert result.selected == ("a", "b")
@@ -249,17 +250,6 @@ def test_a_variable_at_p_11_leaves_the_model(monkeypatch):
     assert [s.step for s in result.steps] == list(range(1, len(result.steps) + 1))
     removal = next(s for s in result.steps if s.action == "remove")
     assert removal.p_value == 0.11
-
-
-def test_a_p_of_exactly_10_stays_in_the_model(monkeypatch):
-    y, blocks = two_blocks()
-    both = frozenset("ab")
-    scripted(
-        monkeypatch,
-        enter={"a": 0.01, "b": 0.02},
-        remove={("a", frozenset("a")): 0.01, ("a", both): 0.10, ("b", both): 0.01},
-    )
-    assert forward_stepwise(y, blocks).selected == ("a", "b")  # removal needs p > .10
 
 
 def test_steps_are_numbered_in_order_when_a_removal_follows_an_odd_number_of_steps(
