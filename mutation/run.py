@@ -171,7 +171,11 @@ def saved() -> list[Outcome]:
         path = OUTCOMES / f"{target.name.split()[0]}.json"
         if path.is_file():
             data = json.loads(path.read_text(encoding="utf-8"))
-            data["survivors"] = [tuple(s) for s in data["survivors"]]
+            # Older sessions named operators "core/Name" (see outcome_of).
+            data["survivors"] = [
+                (line, operator.rsplit("/", 1)[-1], changed)
+                for line, operator, changed in data["survivors"]
+            ]
             found.append(Outcome(**data))
     return found
 
