@@ -200,7 +200,9 @@ def do_build(settings: Settings, args: argparse.Namespace) -> None:
         dbt_vars["bulletin_mode"] = mode
     # Every model is rebuilt anyway (none is incremental); --full-refresh also
     # lets a seed whose columns changed reload instead of failing.
-    command = ["build", "--full-refresh"]
+    # Unit tests check the models' logic on fixed inputs, not the data: they run in
+    # the test suite (test_dbt_project.py) and in a plain `dbt build`, not here.
+    command = ["build", "--full-refresh", "--exclude", "resource_type:unit_test"]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
     # A build that stops before running anything leaves the previous run_results.json:
@@ -392,7 +394,10 @@ def do_publish(settings: Settings, args: argparse.Namespace) -> None:
     # dbt's documentation site first: it needs the warehouse, and a failure here
     # must leave the published files as they were. Generated in dbt's own target
     # folder (where its partial parse is kept) and copied beside them below.
-    if not run_dbt(["docs", "generate", "--static"], settings.project_dir, settings.db):
+    # --no-compile: the SQL shown is as the last `build` compiled it, so the docs
+    # cost only dbt's read of the catalog.
+    docs_command = ["docs", "generate", "--static", "--no-compile"]
+    if not run_dbt(docs_command, settings.project_dir, settings.db):
         raise StageFailed("dbt docs generate failed (see dbt's output above)")
     try:
         report, aggregate = publish_all(

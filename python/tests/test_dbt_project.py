@@ -129,3 +129,14 @@ def test_the_cli_and_plain_dbt_share_one_parse(demo_warehouse, tmp_path, monkeyp
     again = capfd.readouterr().out
     assert "Unable to do partial parsing" not in again
     assert "PASS=" in again
+
+
+def test_the_dbt_unit_tests_pass(demo_warehouse, tmp_path, capfd):
+    """`build` leaves the unit tests (model logic on fixed inputs) to the test suite: here."""
+    from conftest import copy_of
+
+    db = copy_of(demo_warehouse, tmp_path)
+    assert run_dbt(["test", "--select", "resource_type:unit_test"], ROOT, db)
+    out = capfd.readouterr().out
+    passed = [line for line in out.splitlines() if " PASS " in line]
+    assert len(passed) >= 6, out[-2000:]
