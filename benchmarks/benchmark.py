@@ -345,13 +345,16 @@ def main() -> int:
         metavar="COMMIT",
         help="only `run` at scale 1 and `build` at scale 100, COMMIT beside this one",
     )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="with --compare: runs of `run` each (median)"
+    )
     args = parser.parse_args()
     scratch = args.scratch or Path(tempfile.mkdtemp(prefix="pp-bench-"))
     log = scratch / "benchmark.log"
     previous = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
     if args.compare:
         print(f"benchmark: {args.compare} beside this commit; scratch {scratch}; log {log}")
-        section = compare(args.compare, scratch, log)
+        section = compare(args.compare, scratch, log, args.repeats)
         if COMPARISON_START in previous:
             before = previous[: previous.index(COMPARISON_START)]
             after = previous[previous.index(COMPARISON_END) + len(COMPARISON_END) + 1 :]
