@@ -226,6 +226,8 @@ def write_analyst_file(
     with duckdb.connect() as con:
         attach_for_writing(con, path, storage_version)
         con.execute(f"attach {quote_literal(str(db))} as restricted (read_only)")
+        # One transaction: hundreds of comments and tables, written once at the end.
+        con.begin()
         relations = con.execute(
             "select schema_name, table_name, comment from duckdb_tables() "
             f"where database_name = 'restricted' and schema_name in ({schemas}) "
@@ -257,6 +259,7 @@ def write_analyst_file(
         risk = measure_risk(con, "published.marts.dim_case")
         _record_risk(con, risk)
         tables.append(RISK_TABLE)
+        con.commit()
         con.execute("detach restricted")
         con.execute("detach published")
     return tables, risk
@@ -333,6 +336,7 @@ def write_aggregate_file(db: Path, path: Path, minimum_n: int, storage_version: 
     names: list[str] = []
     with duckdb.connect() as con:
         attach_for_writing(con, path, storage_version)
+        con.begin()
         con.execute(f"create schema published.{AGGREGATE_SCHEMA}")
         for sheet in tables.sheets:
             names.append(_write_sheet(con, *sheet))
@@ -359,6 +363,7 @@ def write_aggregate_file(db: Path, path: Path, minimum_n: int, storage_version: 
         for column, description in ABOUT_COLUMNS.items():
             con.execute(f"comment on column {about}.{column} is {quote_literal(description)}")
         names.append(f"{AGGREGATE_SCHEMA}.about")
+        con.commit()
         con.execute("detach published")
     return names
 
