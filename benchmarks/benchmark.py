@@ -69,13 +69,15 @@ class Measure:
     note: str = ""
 
 
-def measured(command: list[str], cwd: Path, log: Path) -> tuple[float, float, str]:
+def measured(
+    command: list[str], cwd: Path, log: Path, env: dict[str, str] | None = None
+) -> tuple[float, float, str]:
     """Run ``command``; return wall seconds, peak RSS in MB and its stdout."""
     with log.open("ab") as errors:
-        errors.write(f"\n$ {' '.join(command)}\n".encode())
+        errors.write(f"\n$ ({cwd.name}) {' '.join(command)}\n".encode())
         errors.flush()
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=errors)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=errors)
         output = process.stdout.read() if process.stdout else b""
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
@@ -248,18 +250,8 @@ def project_env(project: Path) -> dict[str, str]:
 
 def timed(command: list[str], project: Path, log: Path) -> tuple[float, float]:
     """Wall seconds and peak MB of ``command`` run against ``project``'s code."""
-    with log.open("ab") as errors:
-        errors.write(f"\n$ ({project.name}) {' '.join(command)}\n".encode())
-        errors.flush()
-        started = time.perf_counter()
-        process = subprocess.Popen(
-            command, cwd=project, env=project_env(project), stdout=errors, stderr=errors
-        )
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed in {project}; see {log}")
-    return seconds, usage.ru_maxrss / 1024
+    seconds, peak, _ = measured(command, project, log, env=project_env(project))
+    return seconds, peak
 
 
 def compare(baseline: str, scratch: Path, log: Path, repeats: int = 3) -> str:

@@ -383,7 +383,7 @@ def do_publish(settings: Settings, args: argparse.Namespace) -> None:
     import duckdb
 
     from public_protection.dbt import run_dbt
-    from public_protection.publish import publish_all
+    from public_protection.publish import publish
 
     require_warehouse(settings, writes=True)
     target, version = settings.published, settings.storage_version
@@ -400,9 +400,7 @@ def do_publish(settings: Settings, args: argparse.Namespace) -> None:
     if not run_dbt(docs_command, settings.project_dir, settings.db):
         raise StageFailed("dbt docs generate failed (see dbt's output above)")
     try:
-        report, aggregate = publish_all(
-            settings.db, target, settings.aggregate, args.min_n, version
-        )
+        report, aggregate = publish(settings.db, target, settings.aggregate, args.min_n, version)
     except (RuntimeError, ValueError, duckdb.Error) as error:
         raise StageFailed(str(error)) from None
     console.print(
@@ -490,34 +488,40 @@ VERB_PATHS = {
 }
 
 
+# Each path option: its flag, metavar and help.
+PATH_OPTIONS = {
+    "db": (
+        "--db",
+        "PATH",
+        "restricted warehouse file (default: $PUBLIC_PROTECTION_DB, "
+        "else warehouse/public_protection.duckdb)",
+    ),
+    "published": (
+        "--published",
+        "PATH",
+        "published analyst file (default: $PUBLIC_PROTECTION_PUBLISHED_DB, else "
+        "public_protection_published.duckdb beside the restricted warehouse)",
+    ),
+    "report_dir": (
+        "--report-dir",
+        "DIR",
+        "report output folder (default: $PUBLIC_PROTECTION_REPORT_DIR, else report/ "
+        "beside the restricted warehouse)",
+    ),
+    "landing": (
+        "--landing",
+        "DIR",
+        "landing folder with omi2/ and qi/ (default: $PUBLIC_PROTECTION_LANDING, "
+        "else data/landing)",
+    ),
+}
+
+
 def path_options(names: tuple[str, ...]) -> argparse.ArgumentParser:
     options = argparse.ArgumentParser(add_help=False)
-    helps = {
-        "db": (
-            "--db",
-            "restricted warehouse file (default: $PUBLIC_PROTECTION_DB, "
-            "else warehouse/public_protection.duckdb)",
-        ),
-        "published": (
-            "--published",
-            "published analyst file (default: $PUBLIC_PROTECTION_PUBLISHED_DB, else "
-            "public_protection_published.duckdb beside the restricted warehouse)",
-        ),
-        "report_dir": (
-            "--report-dir",
-            "report output folder (default: $PUBLIC_PROTECTION_REPORT_DIR, else report/ "
-            "beside the restricted warehouse)",
-        ),
-        "landing": (
-            "--landing",
-            "landing folder with omi2/ and qi/ (default: $PUBLIC_PROTECTION_LANDING, "
-            "else data/landing)",
-        ),
-    }
     for name in names:
-        flag, text = helps[name]
-        options.add_argument(flag, metavar="DIR" if "dir" in flag or "landing" in flag else "PATH",
-                             help=text)  # fmt: skip
+        flag, metavar, text = PATH_OPTIONS[name]
+        options.add_argument(flag, metavar=metavar, help=text)
     return options
 
 

@@ -19,12 +19,6 @@ from pathlib import Path
 from public_protection.settings import DEFAULT_DB, ENV_DB
 
 
-def dbt_executable() -> str:
-    """The dbt installed beside this Python (the project's virtual environment)."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
-
-
 @contextmanager
 def _as_plain_dbt(project_dir: Path, db: Path) -> Iterator[None]:
     """The working folder and environment a plain `dbt` in the project would have.

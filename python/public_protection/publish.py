@@ -203,17 +203,22 @@ def _record_risk(con: duckdb.DuckDBPyConnection, risk: ReidentificationRisk) -> 
             risk.smallest_group,
         ],
     )
-    con.execute(
-        f"comment on table published.{RISK_TABLE} is "
-        + quote_literal(
-            "Re-identification risk of this file's row-level marts, measured when it was "
-            "published: how many cases are alone (or in groups of fewer than 5) on the "
-            "quasi-identifiers. Row-level data is for approved analysts only."
-        )
+    _describe(
+        con,
+        f"published.{RISK_TABLE}",
+        "Re-identification risk of this file's row-level marts, measured when it was "
+        "published: how many cases are alone (or in groups of fewer than 5) on the "
+        "quasi-identifiers. Row-level data is for approved analysts only.",
+        RISK_COLUMNS,
     )
-    for column, description in RISK_COLUMNS.items():
+
+
+def _describe(con, qualified: str, description: str, columns: dict[str, str]) -> None:
+    """Comment a table made here (not declared in dbt or catalog.py) and its columns."""
+    con.execute(f"comment on table {qualified} is {quote_literal(description)}")
+    for column, text in columns.items():
         con.execute(
-            f"comment on column published.{RISK_TABLE}.{column} is {quote_literal(description)}"
+            f"comment on column {qualified}.{quote_identifier(column)} is {quote_literal(text)}"
         )
 
 
@@ -353,15 +358,13 @@ def write_aggregate_file(db: Path, path: Path, minimum_n: int, storage_version: 
                 suppression.count("secondary"),
             ],
         )
-        con.execute(
-            f"comment on table {about} is "
-            + quote_literal(
-                "How this file was made: the report's tables with its disclosure control "
-                "(cells with n below minimum_n, and cells that would reveal them, are NULL)."
-            )
+        _describe(
+            con,
+            about,
+            "How this file was made: the report's tables with its disclosure control "
+            "(cells with n below minimum_n, and cells that would reveal them, are NULL).",
+            ABOUT_COLUMNS,
         )
-        for column, description in ABOUT_COLUMNS.items():
-            con.execute(f"comment on column {about}.{column} is {quote_literal(description)}")
         names.append(f"{AGGREGATE_SCHEMA}.about")
         con.commit()
         con.execute("detach published")
@@ -369,15 +372,6 @@ def write_aggregate_file(db: Path, path: Path, minimum_n: int, storage_version: 
 
 
 def publish(
-    db: Path, target: Path, storage_version: str = DEFAULT_STORAGE_VERSION
-) -> PublishReport:
-    """The analyst file alone, replaced atomically."""
-    with replaced_atomically(target) as temporary:
-        tables, risk = write_analyst_file(db, temporary, storage_version)
-    return PublishReport(target, tables, target.stat().st_size, storage_version, risk)
-
-
-def publish_all(
     db: Path,
     analyst: Path,
     aggregate: Path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import duckdb
@@ -112,7 +113,6 @@ def test_the_cli_and_plain_dbt_share_one_parse(demo_warehouse, tmp_path, monkeyp
     from conftest import copy_of
 
     from public_protection import cli
-    from public_protection.dbt import dbt_executable
     from public_protection.settings import ENV_DB
 
     db = copy_of(demo_warehouse, tmp_path)
@@ -120,8 +120,9 @@ def test_the_cli_and_plain_dbt_share_one_parse(demo_warehouse, tmp_path, monkeyp
     build = ["build", "--landing", str(demo_warehouse.parent / "landing")]
     assert cli.main(build) == cli.EXIT_OK  # may parse in full: the last run was elsewhere
     capfd.readouterr()
+    plain_dbt = str(Path(sys.executable).parent / "dbt")  # the one beside this Python
     plain = subprocess.run(
-        [dbt_executable(), "parse"], cwd=ROOT, capture_output=True, text=True, check=False
+        [plain_dbt, "parse"], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert plain.returncode == 0, plain.stdout
     assert "Unable to do partial parsing" not in plain.stdout

@@ -153,11 +153,12 @@ def test_an_unknown_storage_version_is_refused_and_the_published_file_kept(publi
     from public_protection.publish import publish
 
     db, target = published
-    before = target.read_bytes()
+    aggregate = target.parent / "public_protection_aggregate.duckdb"
+    before = {path: path.read_bytes() for path in (target, aggregate)}
     with pytest.raises(ValueError, match=r"cannot write DuckDB storage version 'v0\.0\.1'"):
-        publish(db, target, "v0.0.1")
-    assert target.read_bytes() == before
-    assert not list(target.parent.glob(f".{target.name}.*.tmp"))
+        publish(db, target, aggregate, 10, "v0.0.1")
+    assert {path: path.read_bytes() for path in before} == before
+    assert not list(target.parent.glob(".*.tmp"))
 
 
 def test_the_analyst_file_records_its_reidentification_risk(published):
