@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import re
 import shutil
 import sys
 from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +25,13 @@ from public_protection.report.disclosure import DEFAULT_MINIMUM_N
 from public_protection.settings import DEFAULT_STORAGE_VERSION, Settings, resolve_settings
 
 EXIT_OK, EXIT_FAILED = 0, 1
+
+# One BLAS thread (set before numpy is first imported; a user's setting wins):
+# the regressions' matrices are small (one row per covariate pattern), and
+# `run` fits them while a second process runs the suites, where OpenBLAS's
+# spinning threads would take the other core (fitting measured 3.2 s with one
+# thread, 6.0 s with the default).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 console = Console(stderr=True, highlight=False)
 
@@ -232,19 +241,33 @@ def build_info(settings: Settings):
         raise StageFailed(str(missing)) from None
 
 
-def do_validate(settings: Settings, args: argparse.Namespace) -> None:
-    from public_protection.quality.validate import validate
+def read_guards(settings: Settings, args: argparse.Namespace):
+    """The suites' frames, read from the warehouse (validate's first half)."""
+    from public_protection.quality.validate import read_guards as read
 
     require_warehouse(settings, writes=True)
     mode = build_info(settings).mode_label
     console.print(f"[bold]validate[/] Great Expectations suites against {settings.db} ({mode})")
+    try:
+        return read(settings.db, settings.project_dir, getattr(args, "new_baseline", False))
+    except RuntimeError as error:
+        raise StageFailed(str(error)) from None
+
+
+def do_validate(settings: Settings, args: argparse.Namespace) -> None:
+    from public_protection.quality.validate import check_guards
+
+    guards = read_guards(settings, args)
     with console.status("validating"):
-        try:
-            report = validate(
-                settings.db, settings.project_dir, getattr(args, "new_baseline", False)
-            )
-        except RuntimeError as error:
-            raise StageFailed(str(error)) from None
+        report = check_guards(guards, docs_root=settings.db.parent)
+    record_validation(settings, report)
+
+
+def record_validation(settings: Settings, report) -> None:
+    """Store a validation's results, print them, and fail on a critical failure."""
+    from public_protection.quality.validate import store
+
+    store(settings.db, report)
     table = Table("suite", "table", "checks", "failed", title="validate", title_justify="left")
     for suite in dict.fromkeys(o.suite for o in report.outcomes):
         mine = [o for o in report.outcomes if o.suite == suite]
@@ -278,25 +301,45 @@ def do_validate(settings: Settings, args: argparse.Namespace) -> None:
         raise StageFailed(f"critical expectations failed:\n{lines}")
 
 
-def do_regress(settings: Settings, args: argparse.Namespace) -> None:
+def fit_regressions(settings: Settings, args: argparse.Namespace) -> dict:
+    """Fit the models, reading the warehouse read-only; nothing is stored yet."""
     import duckdb
 
-    from public_protection.regression.models import MIN_EVENTS_PER_PARAMETER, run_regressions, store
+    from public_protection.regression.models import run_regressions
 
     require_warehouse(settings, writes=True)
     build = build_info(settings)
+    try:
+        return run_regressions(
+            settings.db,
+            removal=getattr(args, "removal", "lr"),
+            compare_with_bulletin=build.is_bulletin_mode,
+        )
+    except duckdb.Error as error:
+        raise StageFailed(f"cannot read the marts ({error}); run build first") from None
+
+
+def announce_regress(settings: Settings, args: argparse.Namespace) -> None:
     removal = getattr(args, "removal", "lr")
     console.print(
-        f"[bold]regress[/] 21 forward stepwise models, removal by {removal} ({build.mode_label})"
+        f"[bold]regress[/] 21 forward stepwise models, removal by {removal} "
+        f"({build_info(settings).mode_label})"
     )
+
+
+def do_regress(settings: Settings, args: argparse.Namespace) -> None:
+    announce_regress(settings, args)
     with console.status("fitting"):
-        try:
-            results = run_regressions(
-                settings.db, removal=removal, compare_with_bulletin=build.is_bulletin_mode
-            )
-        except duckdb.Error as error:
-            raise StageFailed(f"cannot read the marts ({error}); run build first") from None
-        store(settings.db, results)
+        results = fit_regressions(settings, args)
+    record_regressions(settings, results)
+
+
+def record_regressions(settings: Settings, results: dict) -> None:
+    """Store the fitted models in ``analysis`` and print what they say."""
+    from public_protection.regression.models import MIN_EVENTS_PER_PARAMETER, store
+
+    build = build_info(settings)
+    store(settings.db, results)
     models = results["regression_models"]
     table = Table("model", "n", "left out", "selected (in order)", "reliable", title="regress")
     for row in models.itertuples():
@@ -456,20 +499,72 @@ def writes_demo(settings: Settings, args: argparse.Namespace) -> bool:
     return settings.landing_is_default and discover(settings.landing).is_empty
 
 
-def do_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Every stage in order; stop at the first failure."""
-    for name, stage in STAGES.items():
-        if not stage.in_run:
-            continue
-        if name == "demo-data" and not writes_demo(settings, args):
-            console.print(f"[dim]demo-data: skipped, loading the extracts in {settings.landing}[/]")
-            continue
+def validate_while_fitting(
+    settings: Settings, args: argparse.Namespace, checker: Executor
+) -> Callable[[Settings, argparse.Namespace], None]:
+    """validate, with the regressions fitted meanwhile; returns regress's remaining step.
+
+    Both stages only read the warehouse until they store their results, and
+    each keeps a core busy (Great Expectations, statsmodels): the suites' frames
+    are read here, checked in ``checker`` (a second process), and the models
+    fitted in this one. Results are stored in the stages' own order, so the
+    output, the stored results and a failure's effect are those of running them
+    one after the other: a critical failure stops the run before the models are stored.
+    """
+    from public_protection.quality.validate import check_guards
+
+    guards = read_guards(settings, args)
+    checking = checker.submit(check_guards, guards, settings.db.parent)
+    with console.status("validating; fitting the regressions meanwhile"):
         try:
-            stage.run(settings, args)
+            fitted: dict | StageFailed = fit_regressions(settings, args)
         except StageFailed as failure:
-            console.print(f"[red bold]{name} failed:[/] {failure}")
-            console.print("[red]run stopped; later stages did not run[/]")
-            return EXIT_FAILED
+            fitted = failure
+        report = checking.result()
+    record_validation(settings, report)
+
+    def finish_regress(settings: Settings, args: argparse.Namespace) -> None:
+        announce_regress(settings, args)
+        if isinstance(fitted, StageFailed):
+            raise fitted
+        record_regressions(settings, fitted)
+
+    return finish_regress
+
+
+def do_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Every stage in order; stop at the first failure.
+
+    A second process imports Great Expectations (several seconds) while the
+    first stages run, mostly on one core, and then runs validate's suites while
+    this one fits the regressions. spawn, not fork: a forked copy would inherit
+    dbt's and DuckDB's threads.
+    """
+    from public_protection.quality.validate import import_checker
+
+    checker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    checker.submit(import_checker)
+    next_step: dict[str, Callable[[Settings, argparse.Namespace], None]] = {}
+    try:
+        for name, stage in STAGES.items():
+            if not stage.in_run:
+                continue
+            if name == "demo-data" and not writes_demo(settings, args):
+                console.print(
+                    f"[dim]demo-data: skipped, loading the extracts in {settings.landing}[/]"
+                )
+                continue
+            try:
+                if name == "validate":
+                    next_step["regress"] = validate_while_fitting(settings, args, checker)
+                else:
+                    next_step.get(name, stage.run)(settings, args)
+            except StageFailed as failure:
+                console.print(f"[red bold]{name} failed:[/] {failure}")
+                console.print("[red]run stopped; later stages did not run[/]")
+                return EXIT_FAILED
+    finally:
+        checker.shutdown(cancel_futures=True)
     console.print("[green bold]run complete[/]")
     return EXIT_OK
 

@@ -160,3 +160,52 @@ def test_validate_reads_a_warehouse_another_process_holds_read_only(demo_warehou
     with duckdb.connect(str(db), read_only=True):
         report = run_guards(db, cli.resolve_settings(None, None).project_dir, tmp_path)
     assert report.outcomes and not report.critical_failures
+
+
+def overlapped(db: Path, checker) -> object:
+    """`run`'s validate step (suites in a second process, models fitted here)."""
+    args = cli.parse(["run", "--db", str(db)])
+    settings = cli.resolve_settings(db, None)
+    return cli.validate_while_fitting(settings, args, checker)
+
+
+@pytest.fixture(scope="module")
+def checker():
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def test_run_checks_in_a_second_process_what_validate_checks_in_one(
+    demo_warehouse, tmp_path, checker, capsys
+):
+    db = corrupted(demo_warehouse, tmp_path, "update marts.dim_case set area = 'Atlantis' "
+                   "where rowid = 3")  # fmt: skip
+    (tmp_path / "one").mkdir()
+    reference = corrupted(db, tmp_path / "one")
+    assert validate(reference, capsys)[0] == cli.EXIT_FAILED
+
+    with pytest.raises(cli.StageFailed, match="expect_column_values_to_be_in_set on area"):
+        overlapped(db, checker)
+    # The same outcomes as `validate`, stored; the models fitted meanwhile are not.
+    assert sorted(results(db)) == sorted(results(reference))
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert not con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'analysis'"
+        ).fetchone()[0]
+
+
+def test_run_stores_the_models_it_fitted_while_validating(demo_warehouse, tmp_path, checker):
+    db = corrupted(demo_warehouse, tmp_path)
+    finish_regress = overlapped(db, checker)
+    assert results(db) and all(r[4] for r in results(db))
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert not con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'analysis'"
+        ).fetchone()[0]  # stored only by regress's own step, in the stages' order
+    finish_regress(cli.resolve_settings(db, None), cli.parse(["run", "--db", str(db)]))
+    with duckdb.connect(str(db), read_only=True) as con:
+        models = con.execute("select count(*) from analysis.regression_models").fetchone()[0]
+    assert models == 21

@@ -7,10 +7,12 @@ the columns its expectations read, and aggregates (per case, per programme)
 where the expectation is about a count or a rate; so even at scale 100 no frame
 holds more than one row per raw row and a handful of narrow columns.
 
-The warehouse is read read-only; results are written afterwards in one short
+The warehouse is read read-only (``read_guards``) and the frames checked
+without it (``check_guards``), so `run` checks them in a second process while
+it fits the regressions; results are written afterwards in one short
 read-write transaction. GX applies one set of batch parameters to every
 validation definition of a checkpoint, so each suite runs through its own
-Checkpoint (with an UpdateDataDocsAction); one run id ties them together.
+Checkpoint; one run id ties them together, and Data Docs are built once.
 """
 
 from __future__ import annotations
@@ -239,18 +241,26 @@ def _observed(result: dict[str, Any]) -> str | None:
     return str(value)
 
 
-def run_guards(
-    db: Path, project_dir: Path, docs_root: Path, new_baseline: bool = False
-) -> ValidationReport:
-    """Validate every guard against ``db`` (read-only); results are returned, not stored.
+@dataclass
+class GuardBatch:
+    """What the suites check, read from the warehouse: no connection is kept.
+
+    Checking it needs nothing but these frames, so ``check_guards`` can run in
+    another process while this one goes on using the warehouse.
+    """
+
+    report: ValidationReport  # run id, build, reference and metrics; no outcomes yet
+    guards: list[Guard]
+    frames: dict[str, Any]  # guard name -> its pandas frame
+
+
+def read_guards(db: Path, project_dir: Path, new_baseline: bool = False) -> GuardBatch:
+    """Read every suite's frame from ``db`` (read-only, one short connection).
 
     The build record decides the distribution guards' reference: the bulletin in
     bulletin mode; in user mode the last passing validation (none with
     ``new_baseline``, which makes this run the reference if it passes).
     """
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-
     build = read_build_info(db)
     frames = {}
     with duckdb.connect(str(db), read_only=True) as con:
@@ -286,6 +296,32 @@ def run_guards(
             for name, value in frames["distribution_guards"].iloc[0].items()
         },
     )
+    return GuardBatch(report, guards, frames)
+
+
+def run_guards(
+    db: Path, project_dir: Path, docs_root: Path, new_baseline: bool = False
+) -> ValidationReport:
+    """Validate every guard against ``db`` (read-only); results are returned, not stored."""
+    return check_guards(read_guards(db, project_dir, new_baseline), docs_root)
+
+
+def import_checker() -> None:
+    """Import Great Expectations (seconds): `run` does it in its second process early."""
+    import great_expectations
+    import great_expectations.expectations  # noqa: F401
+
+
+def check_guards(read: GuardBatch, docs_root: Path) -> ValidationReport:
+    """Run the suites on the batch's frames with Great Expectations; Data Docs under ``docs_root``.
+
+    Touches no warehouse: only the frames and the GX project folder.
+    """
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    report, guards, frames = read.report, read.guards, dict(read.frames)
+    run_at = report.run_at
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="file", project_root_dir=str(docs_root))
