@@ -1,6 +1,7 @@
 -- % yes per question and programme, straight from the star schema (README:
 -- fct_case_judgement + dim_question). Only Yes and No count, so n is
--- count(is_sufficient). Equals the "All cases" rows of Tables 2-8.
+-- count(is_sufficient). For the bulletin's questions it equals the "All cases"
+-- rows of Tables 2-8; the others (8, planning) are beyond the bulletin.
 select
     q.question_id,
     q.short_name,

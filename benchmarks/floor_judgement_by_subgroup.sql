@@ -19,8 +19,13 @@ inspections as (
     select * from read_csv('seeds/qi_inspections.csv', all_varchar = true)
 ),
 
+-- the bulletin's questions (1-7), where Q&I collects each
 crosswalk as (
-    select * from read_csv('seeds/question_crosswalk.csv', all_varchar = true)
+    select question_sources.question_id, question_sources.source_ref as qi_source
+    from read_csv('seeds/question_sources.csv', all_varchar = true) as question_sources
+    inner join read_csv('seeds/questions.csv', all_varchar = true) as questions
+        on question_sources.question_id = questions.question_id
+    where question_sources.programme = 'Q&I' and questions.bulletin_table_no is not null
 ),
 
 -- OMI2: one row per row received, codes normalised as the spec says.

@@ -1,5 +1,7 @@
--- Every raw row is accounted for: per flow, the rows received equal the rows in
--- raw, and the duplicates, quarantined, excluded and sample rows add up to them.
+-- Every row received is accounted for: per flow, the rows received equal the
+-- rows of the programmes' standard shapes (each of which has one row per raw
+-- row: the equal_row_count tests in staging), and the duplicates, quarantined,
+-- excluded and sample rows add up to them.
 
 with
 
@@ -7,33 +9,31 @@ flow as (
     select * from {{ ref('rpt_sample_flow') }}
 ),
 
-raw_rows as (
+shape_rows as (
     select
-        'OMI2 cases' as flow,
+        programme || ' cases' as flow,
         count(*) as row_count
-    from {{ source('omi2', 'omi2_cases') }}
+    from {{ ref('int_case_rows_unioned') }}
+    group by programme
     union all
     select
-        'Q&I cases' as flow,
+        programme || ' judgements' as flow,
         count(*) as row_count
-    from {{ source('qi', 'qi_cases') }}
-    union all
-    select
-        'Q&I judgements' as flow,
-        count(*) as row_count
-    from {{ source('qi', 'qi_judgements') }}
+    from {{ ref('int_judgement_rows_unioned') }}
+    where is_received_row
+    group by programme
 ),
 
 balance as (
     select
-        raw_rows.flow,
-        raw_rows.row_count as raw_rows,
+        shape_rows.flow,
+        shape_rows.row_count as raw_rows,
         coalesce(sum(flow.row_count) filter (where flow.step_kind = 'received'), 0) as received,
         coalesce(sum(flow.row_count) filter (where flow.step_kind <> 'received'), 0)
             as accounted_for
-    from raw_rows
-    left join flow on raw_rows.flow = flow.flow
-    group by raw_rows.flow, raw_rows.row_count
+    from shape_rows
+    left join flow on shape_rows.flow = flow.flow
+    group by shape_rows.flow, shape_rows.row_count
 )
 
 select *

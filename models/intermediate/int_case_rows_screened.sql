@@ -8,19 +8,52 @@ case_rows as (
     select * from {{ ref('int_case_rows_unioned') }}
 ),
 
+judgement_rows as (
+    select * from {{ ref('int_judgement_rows_unioned') }}
+),
+
+question_sources as (
+    select * from {{ ref('question_sources') }}
+),
+
+-- Judgements held as columns of the case row (OMI2): one that cannot be read,
+-- for a question harmonised across programmes, makes the case row unreadable.
+unreadable_judgements as (
+    select
+        judgement_rows.programme,
+        judgement_rows.source_file,
+        judgement_rows.source_row,
+        'unknown code: '
+        || string_agg(judgement_rows.source_ref, ', ' order by question_sources.question_id)
+            as judgement_problem
+    from judgement_rows
+    inner join question_sources
+        on
+            judgement_rows.programme = question_sources.programme
+            and judgement_rows.source_ref = question_sources.source_ref
+    where not judgement_rows.is_received_row and judgement_rows.read_problem is not null
+    group by all
+),
+
 duplicates_marked as (
     select
-        *,
+        case_rows.*,
+        unreadable_judgements.judgement_problem,
         -- identical rows (overlapping exports) count once: the first one read
         row_number() over (
-            partition by programme, case_key, row_fingerprint
-            order by source_file, source_row
+            partition by case_rows.programme, case_rows.case_key, case_rows.row_fingerprint
+            order by case_rows.source_file, case_rows.source_row
         ) as copy_number,
         -- the same case received with different content cannot be trusted
-        count(distinct row_fingerprint) over (
-            partition by programme, case_key
+        count(distinct case_rows.row_fingerprint) over (
+            partition by case_rows.programme, case_rows.case_key
         ) as versions_of_case
     from case_rows
+    left join unreadable_judgements
+        on
+            case_rows.programme = unreadable_judgements.programme
+            and case_rows.source_file = unreadable_judgements.source_file
+            and case_rows.source_row = unreadable_judgements.source_row
 ),
 
 classified as (
@@ -29,8 +62,10 @@ classified as (
         case
             when copy_number > 1 then 'duplicate'
             when read_problem is not null then 'quarantined'
+            when judgement_problem is not null then 'quarantined'
             when versions_of_case > 1 then 'quarantined'
-            when not is_matched_area then 'excluded'
+            -- a programme whose cases all count (no area rule) names no rule
+            when not is_matched_area and unmatched_area_rule is not null then 'excluded'
             when is_custody then 'excluded'
             when is_superseded_inspection then 'excluded'
             else 'sample'
@@ -38,13 +73,12 @@ classified as (
         case
             when copy_number > 1 then 'identical duplicate row'
             when read_problem is not null then read_problem
+            when judgement_problem is not null then judgement_problem
             when versions_of_case > 1 then 'conflicting duplicate'
-            when not is_matched_area and programme = 'OMI2'
-                then 'trust outside the 12 matched areas'
-            when not is_matched_area then 'area not matched to OMI2 (Gwent, Suffolk)'
+            when not is_matched_area and unmatched_area_rule is not null
+                then unmatched_area_rule
             when is_custody then 'custody case'
-            when is_superseded_inspection
-                then 'superseded inspection (London, December 2016)'
+            when is_superseded_inspection then superseded_rule
         end as outcome_reason
     from duplicates_marked
 )

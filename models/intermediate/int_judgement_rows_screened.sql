@@ -1,37 +1,47 @@
--- Where every Q&I judgement row received ends: counted for a sample case, a
--- duplicate, quarantined, or set aside (question not matched; case not in the
--- sample). OMI2 judgements are columns of the case row and follow its outcome.
+-- Where every judgement row ends: counted for a sample case, a duplicate,
+-- quarantined, or set aside (question not harmonised; case not in the sample).
+-- Judgements held as columns of a case row (OMI2) are not rows received: they
+-- follow their case row, and only received rows enter the sample flow.
 
 with
 
 judgements as (
-    select * from {{ ref('stg_qi__judgements') }}
+    select * from {{ ref('int_judgement_rows_unioned') }}
 ),
 
-crosswalk as (
-    select * from {{ ref('question_crosswalk') }}
+question_sources as (
+    select * from {{ ref('question_sources') }}
 ),
 
 sampled_cases as (
     select * from {{ ref('int_cases_sampled') }}
-    where programme = 'Q&I'
 ),
 
 marked as (
     select
         judgements.*,
-        crosswalk.question_id,
+        question_sources.question_id,
         sampled_cases.case_key is not null as is_sample_case,
         row_number() over (
-            partition by judgements.case_key, judgements.question_ref, judgements.answer
+            partition by
+                judgements.programme,
+                judgements.case_key,
+                judgements.source_ref,
+                judgements.answer
             order by judgements.source_file, judgements.source_row
         ) as copy_number,
         count(distinct coalesce(judgements.answer, '')) over (
-            partition by judgements.case_key, judgements.question_ref
+            partition by judgements.programme, judgements.case_key, judgements.source_ref
         ) as versions_of_answer
     from judgements
-    left join crosswalk on judgements.question_ref = crosswalk.qi_source
-    left join sampled_cases on judgements.case_key = sampled_cases.case_key
+    left join question_sources
+        on
+            judgements.programme = question_sources.programme
+            and judgements.source_ref = question_sources.source_ref
+    left join sampled_cases
+        on
+            judgements.programme = sampled_cases.programme
+            and judgements.case_key = sampled_cases.case_key
 ),
 
 classified as (

@@ -24,14 +24,15 @@ quarantined as (
     where outcome = 'quarantined'
     union all
     select
-        'Q&I' as programme,
+        programme,
         'judgement' as row_kind,
         source_file,
         source_row,
         case_key,
         outcome_reason as reason
     from judgement_rows
-    where outcome = 'quarantined'
+    -- a judgement held in a case row is quarantined with its case row
+    where outcome = 'quarantined' and is_received_row
 )
 
 select * from quarantined

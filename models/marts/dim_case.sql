@@ -15,6 +15,7 @@ final as (
         programme,
         inspection_id,
         area,
+        is_matched_area,
 
         -- agency
         responsible_agency,

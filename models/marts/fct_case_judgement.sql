@@ -1,5 +1,6 @@
--- One row per sample case and question 1-7: the inspector's judgement on the
--- harmonised scale. A question's n is count(is_sufficient).
+-- One row per sample case and harmonised question its programme collects
+-- (dim_question_source): the inspector's judgement on the harmonised scale. A
+-- question's n is count(is_sufficient).
 
 with
 
@@ -7,8 +8,8 @@ cases as (
     select * from {{ ref('dim_case') }}
 ),
 
-questions as (
-    select * from {{ ref('dim_question') }}
+collected as (
+    select * from {{ ref('dim_question_source') }}
 ),
 
 answers as (
@@ -18,9 +19,9 @@ answers as (
 every_case_and_question as (
     select
         cases.case_key,
-        questions.question_id
+        collected.question_id
     from cases
-    cross join questions
+    inner join collected on cases.programme = collected.programme
 ),
 
 final as (

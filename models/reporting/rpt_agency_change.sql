@@ -1,6 +1,15 @@
--- Figure 1 and the CRC/NPS statements: for each question and responsible
--- agency, OMI2 against Q&I, the change in percentage points and a pooled
--- two-proportion z test of it (unadjusted; the regressions adjust).
+-- Figure 1 and the CRC/NPS statements: for each of the bulletin's questions and
+-- each responsible agency, the bulletin's later programme against its baseline
+-- (programmes seed: Q&I against OMI2), the change in percentage points and a
+-- pooled two-proportion z test of it (unadjusted; the regressions adjust).
+{%- set pair = {} %}
+{%- for later in bulletin_programmes() if later.baseline %}
+    {%- for baseline in bulletin_programmes() if baseline.programme == later.baseline %}
+        {%- do pair.update({'baseline': baseline, 'later': later}) %}
+    {%- endfor %}
+{%- endfor %}
+{%- set base = pair.get('baseline', {'programme': '', 'prefix': 'baseline'}) %}
+{%- set later = pair.get('later', {'programme': '', 'prefix': 'later'}) %}
 
 with
 
@@ -12,35 +21,51 @@ cases as (
     select * from {{ ref('dim_case') }}
 ),
 
+questions as (
+    select * from {{ ref('dim_question') }}
+),
+
 counted as (
     select
         judgements.question_id,
         cases.responsible_agency,
-        count(judgements.is_sufficient) filter (where cases.programme = 'OMI2') as omi2_n,
+        count(judgements.is_sufficient) filter (
+            where cases.programme = {{ sql_string(base.programme) }}
+        ) as {{ base.prefix }}_n,
         count(*) filter (
-            where cases.programme = 'OMI2' and judgements.is_sufficient
-        ) as omi2_n_yes,
-        count(judgements.is_sufficient) filter (where cases.programme = 'Q&I') as qi_n,
-        count(*) filter (where cases.programme = 'Q&I' and judgements.is_sufficient)
-            as qi_n_yes
+            where cases.programme = {{ sql_string(base.programme) }} and judgements.is_sufficient
+        ) as {{ base.prefix }}_n_yes,
+        count(judgements.is_sufficient) filter (
+            where cases.programme = {{ sql_string(later.programme) }}
+        ) as {{ later.prefix }}_n,
+        count(*) filter (
+            where cases.programme = {{ sql_string(later.programme) }} and judgements.is_sufficient
+        ) as {{ later.prefix }}_n_yes
     from judgements
     inner join cases on judgements.case_key = cases.case_key
+    inner join questions on judgements.question_id = questions.question_id
+    where questions.is_in_bulletin
     group by judgements.question_id, cases.responsible_agency
 ),
 
 rates as (
     select
         *,
-        100.0 * omi2_n_yes / nullif(omi2_n, 0) as omi2_pct_yes,
-        100.0 * qi_n_yes / nullif(qi_n, 0) as qi_pct_yes
+        100.0 * {{ base.prefix }}_n_yes / nullif({{ base.prefix }}_n, 0)
+            as {{ base.prefix }}_pct_yes,
+        100.0 * {{ later.prefix }}_n_yes / nullif({{ later.prefix }}_n, 0)
+            as {{ later.prefix }}_pct_yes
     from counted
 ),
 
 tested as (
     select
         *,
-        qi_pct_yes - omi2_pct_yes as change_pp,
-        {{ two_proportion_z('omi2_n_yes', 'omi2_n', 'qi_n_yes', 'qi_n') }} as z_statistic
+        {{ later.prefix }}_pct_yes - {{ base.prefix }}_pct_yes as change_pp,
+        {{ two_proportion_z(
+            base.prefix ~ '_n_yes', base.prefix ~ '_n',
+            later.prefix ~ '_n_yes', later.prefix ~ '_n'
+        ) }} as z_statistic
     from rates
 ),
 
@@ -48,12 +73,12 @@ final as (
     select
         question_id,
         responsible_agency,
-        omi2_n,
-        omi2_n_yes,
-        omi2_pct_yes,
-        qi_n,
-        qi_n_yes,
-        qi_pct_yes,
+        {{ base.prefix }}_n,
+        {{ base.prefix }}_n_yes,
+        {{ base.prefix }}_pct_yes,
+        {{ later.prefix }}_n,
+        {{ later.prefix }}_n_yes,
+        {{ later.prefix }}_pct_yes,
         change_pp,
         z_statistic,
         {{ two_sided_normal_p('z_statistic') }} as p_value,

@@ -1,6 +1,6 @@
--- Tables 2-8: for each question, the share of cases judged sufficient overall
--- and by subgroup, for each programme and both together, with 95% Wilson
--- intervals. Only Yes and No count in n.
+-- Tables 2-8: for each of the bulletin's questions, the share of cases judged
+-- sufficient overall and by subgroup, for each of its programmes and both
+-- together, with 95% Wilson intervals. Only Yes and No count in n.
 
 with
 
@@ -12,6 +12,15 @@ cases as (
     select * from {{ ref('dim_case') }}
 ),
 
+programmes as (
+    select * from {{ ref('dim_programme') }}
+),
+
+questions as (
+    select * from {{ ref('dim_question') }}
+),
+
+-- the bulletin's view: its programmes and its questions
 judged_cases as (
     select
         judgements.question_id,
@@ -19,6 +28,9 @@ judged_cases as (
         cases.*
     from judgements
     inner join cases on judgements.case_key = cases.case_key
+    inner join programmes on cases.programme = programmes.programme
+    inner join questions on judgements.question_id = questions.question_id
+    where programmes.in_bulletin and questions.is_in_bulletin
 ),
 
 -- the bulletin's table rows: a variable and its categories, in printed order

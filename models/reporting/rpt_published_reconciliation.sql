@@ -10,6 +10,16 @@
 -- In user mode (reporting.rpt_build_info) the table is empty: a user's own
 -- extracts are not the bulletin's, and there is nothing to compare them with.
 {% set scale = var('bulletin_scale', 1) | int %}
+{#- the bulletin's programmes (programmes seed) and its pair: the later one and its baseline #}
+{%- set programmes = bulletin_programmes() %}
+{%- set pair = {} %}
+{%- for later in programmes if later.baseline %}
+    {%- for baseline in programmes if baseline.programme == later.baseline %}
+        {%- do pair.update({'baseline': baseline, 'later': later}) %}
+    {%- endfor %}
+{%- endfor %}
+{%- set base = pair.get('baseline', {'programme': '', 'prefix': 'baseline'}) %}
+{%- set later = pair.get('later', {'programme': '', 'prefix': 'later'}) %}
 
 with
 
@@ -37,8 +47,16 @@ agency_change as (
     select * from {{ ref('rpt_agency_change') }}
 ),
 
+programme_list as (
+    select * from {{ ref('dim_programme') }}
+),
+
+-- the bulletin's cases: its programmes only
 cases as (
-    select * from {{ ref('dim_case') }}
+    select dim_case.*
+    from {{ ref('dim_case') }} as dim_case
+    inner join programme_list on dim_case.programme = programme_list.programme
+    where programme_list.in_bulletin
 ),
 
 build_info as (
@@ -54,15 +72,17 @@ judgements as (
 area_totals as (
     select
         area,
-        omi2_n,
-        qi_n,
+        {%- for programme in programmes %}
+            {{ programme.prefix }}_n,
+        {%- endfor %}
         total_n
     from by_area
     union all
     select
         'Total' as area,
-        sum(omi2_n) as omi2_n,
-        sum(qi_n) as qi_n,
+        {%- for programme in programmes %}
+            sum({{ programme.prefix }}_n) as {{ programme.prefix }}_n,
+        {%- endfor %}
         sum(total_n) as total_n
     from by_area
 ),
@@ -70,20 +90,21 @@ area_totals as (
 areas_compared as (
     select
         published_areas.area,
-        published_areas.omi2_n as published_omi2_n,
-        published_areas.qi_n as published_qi_n,
-        published_areas.total_n as published_total_n,
-        area_totals.omi2_n as warehouse_omi2_n,
-        area_totals.qi_n as warehouse_qi_n,
-        area_totals.total_n as warehouse_total_n
+        {%- for measure in programmes | map(attribute='prefix') | list + ['total'] %}
+            published_areas.{{ measure }}_n as published_{{ measure }}_n,
+            area_totals.{{ measure }}_n as warehouse_{{ measure }}_n,
+        {%- endfor %}
+        true as is_compared
     from published_areas
     left join area_totals on published_areas.area = area_totals.area
 ),
 
 table_1 as (
-    {% set measures = [
-        ('omi2_n', 'OMI2 cases'), ('qi_n', 'Q&I cases'), ('total_n', 'all cases')
-    ] %}
+    {% set measures = [] %}
+    {% for programme in programmes %}
+        {% do measures.append((programme.prefix ~ '_n', programme.programme ~ ' cases')) %}
+    {% endfor %}
+    {% do measures.append(('total_n', 'all cases')) %}
     {% for measure, label in measures %}
         select
             'Table 1' as published_in,
@@ -100,13 +121,17 @@ table_1 as (
 -- Tables 2-8: one published row is three programmes, each an n and a % -----
 
 cells_long as (
-    {% for programme, prefix in [('All', 'all'), ('OMI2', 'omi2'), ('Q&I', 'qi')] %}
+    {% set columns = [('All', 'all')] %}
+    {% for programme in programmes %}
+        {% do columns.append((programme.programme, programme.prefix)) %}
+    {% endfor %}
+    {% for programme, prefix in columns %}
         select
             table_no,
             question_no,
             variable,
             category,
-            '{{ programme }}' as programme,
+            {{ sql_string(programme) }} as programme,
             {{ prefix }}_n as published_n,
             {{ prefix }}_pct_yes as published_pct
         from published_cells
@@ -168,44 +193,52 @@ overall as (
     where variable = 'all'
 ),
 
+-- every count the text could cite, per bulletin programme: the published facts
+-- (published_text_facts) pick those it does
 case_counts as (
     select
-        count(*) filter (where programme = 'OMI2') as omi2_cases,
-        count(*) filter (where programme = 'Q&I') as qi_cases,
+        {%- for programme in programmes %}
+            {%- set code = sql_string(programme.programme) %}
+            count(*) filter (where programme = {{ code }}) as {{ programme.prefix }}_cases,
+            count(*) filter (
+                where programme = {{ code }} and responsible_agency = 'NPS'
+            ) as {{ programme.prefix }}_nps_cases,
+            count(*) filter (
+                where programme = {{ code }} and responsible_agency = 'CRC'
+            ) as {{ programme.prefix }}_crc_cases,
+            count(*) filter (
+                where programme = {{ code }} and proxy_agency <> responsible_agency
+            ) as {{ programme.prefix }}_proxy_disagreements,
+        {%- endfor %}
         count(*) as total_cases,
-        count(distinct area) as matched_areas,
-        count(*) filter (
-            where programme = 'OMI2' and responsible_agency = 'NPS'
-        ) as omi2_nps_cases,
-        count(*) filter (where programme = 'Q&I' and responsible_agency = 'NPS') as qi_nps_cases,
-        count(*) filter (
-            where programme = 'OMI2' and responsible_agency = 'CRC'
-        ) as omi2_crc_cases,
-        count(*) filter (where programme = 'Q&I' and responsible_agency = 'CRC') as qi_crc_cases,
-        count(*) filter (
-            where programme = 'Q&I' and proxy_agency <> responsible_agency
-        ) as qi_proxy_disagreements
+        count(distinct area) as matched_areas
     from cases
 ),
 
-q7_flags as (
+-- per question, the % yes of cases with and without the domestic abuse and
+-- child protection flags (the text cites question 7's)
+flag_rates as (
     select
+        question_id,
         100.0 * count(*) filter (where is_sufficient and domestic_abuse_perpetrator)
-        / count(is_sufficient) filter (where domestic_abuse_perpetrator) as q7_da_yes_pct,
+        / count(is_sufficient) filter (where domestic_abuse_perpetrator) as da_yes_pct,
         100.0 * count(*) filter (where is_sufficient and not domestic_abuse_perpetrator)
-        / count(is_sufficient) filter (where not domestic_abuse_perpetrator) as q7_da_no_pct,
+        / count(is_sufficient) filter (where not domestic_abuse_perpetrator) as da_no_pct,
         100.0 * count(*) filter (where is_sufficient and child_protection_case)
-        / count(is_sufficient) filter (where child_protection_case) as q7_cp_yes_pct,
+        / count(is_sufficient) filter (where child_protection_case) as cp_yes_pct,
         100.0 * count(*) filter (where is_sufficient and not child_protection_case)
-        / count(is_sufficient) filter (where not child_protection_case) as q7_cp_no_pct
+        / count(is_sufficient) filter (where not child_protection_case) as cp_no_pct
     from judged
-    where question_id = 7
+    group by question_id
 ),
 
 fact_values as (
-    {% set counts = ['omi2_cases', 'qi_cases', 'total_cases', 'matched_areas',
-        'omi2_nps_cases', 'qi_nps_cases', 'omi2_crc_cases', 'qi_crc_cases',
-        'qi_proxy_disagreements'] %}
+    {% set counts = ['total_cases', 'matched_areas'] %}
+    {% for programme in programmes %}
+        {% for measure in ['cases', 'nps_cases', 'crc_cases', 'proxy_disagreements'] %}
+            {% do counts.append(programme.prefix ~ '_' ~ measure) %}
+        {% endfor %}
+    {% endfor %}
     {% for fact in counts %}
         select
             '{{ fact }}' as fact_id,
@@ -213,11 +246,11 @@ fact_values as (
         from case_counts
         union all
     {% endfor %}
-    {% for fact in ['q7_da_yes_pct', 'q7_da_no_pct', 'q7_cp_yes_pct', 'q7_cp_no_pct'] %}
+    {% for fact in ['da_yes_pct', 'da_no_pct', 'cp_yes_pct', 'cp_no_pct'] %}
         select
-            '{{ fact }}' as fact_id,
+            'q' || question_id || '_{{ fact }}' as fact_id,
             {{ fact }} as fact_value
-        from q7_flags
+        from flag_rates
         union all
     {% endfor %}
     select
@@ -227,14 +260,20 @@ fact_values as (
     where programme = 'All'
     union all
     select
-        'q' || omi2.question_id || '_change_pp' as fact_id,
-        qi.pct_yes - omi2.pct_yes as fact_value
-    from overall as omi2
-    inner join overall as qi
-        on omi2.question_id = qi.question_id and qi.programme = 'Q&I'
-    where omi2.programme = 'OMI2'
-    {% for suffix, column in [('change_pp', 'change_pp'), ('omi2_pct', 'omi2_pct_yes'),
-        ('qi_pct', 'qi_pct_yes'), ('qi_pct_conclusion', 'qi_pct_yes')] %}
+        'q' || baseline.question_id || '_change_pp' as fact_id,
+        later.pct_yes - baseline.pct_yes as fact_value
+    from overall as baseline
+    inner join overall as later
+        on
+            baseline.question_id = later.question_id
+            and later.programme = {{ sql_string(later.programme) }}
+    where baseline.programme = {{ sql_string(base.programme) }}
+    {% for suffix, column in [
+        ('change_pp', 'change_pp'),
+        (base.prefix ~ '_pct', base.prefix ~ '_pct_yes'),
+        (later.prefix ~ '_pct', later.prefix ~ '_pct_yes'),
+        (later.prefix ~ '_pct_conclusion', later.prefix ~ '_pct_yes')
+    ] %}
         union all
         select
             'q' || question_id || '_' || lower(responsible_agency) || '_{{ suffix }}'

@@ -1,4 +1,5 @@
--- Table 1: cases in the comparison sample by area and programme.
+-- Table 1: cases in the comparison sample by area and bulletin programme (a
+-- column each: programmes seed, in_bulletin).
 
 with
 
@@ -6,13 +7,26 @@ cases as (
     select * from {{ ref('dim_case') }}
 ),
 
+programmes as (
+    select * from {{ ref('dim_programme') }}
+),
+
+bulletin_cases as (
+    select cases.*
+    from cases
+    inner join programmes on cases.programme = programmes.programme
+    where programmes.in_bulletin
+),
+
 final as (
     select
         area,
-        count(*) filter (where programme = 'OMI2') as omi2_n,
-        count(*) filter (where programme = 'Q&I') as qi_n,
+        {%- for programme in bulletin_programmes() %}
+            count(*) filter (where programme = {{ sql_string(programme.programme) }})
+                as {{ programme.prefix }}_n,
+        {%- endfor %}
         count(*) as total_n
-    from cases
+    from bulletin_cases
     group by area
 )
 

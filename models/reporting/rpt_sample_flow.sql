@@ -14,31 +14,37 @@ judgement_rows as (
 
 outcomes as (
     select
+        programme,
         programme || ' cases' as flow,
         outcome,
         outcome_reason
     from case_rows
     union all
     select
-        'Q&I judgements' as flow,
+        programme,
+        programme || ' judgements' as flow,
         outcome,
         outcome_reason
     from judgement_rows
+    -- judgements held in a case row are not rows received (they follow it)
+    where is_received_row
 ),
 
 received as (
     select
+        programme,
         flow,
         0 as step_order,
         'received' as step_kind,
         'rows received' as step,
         count(*) as row_count
     from outcomes
-    group by flow
+    group by programme, flow
 ),
 
 steps as (
     select
+        programme,
         flow,
         case outcome
             when 'duplicate' then 1
@@ -65,7 +71,7 @@ all_steps as (
 final as (
     select
         flow,
-        case when flow like 'OMI2%' then 'OMI2' else 'Q&I' end as programme,
+        programme,
         step_order,
         step_kind,
         step,

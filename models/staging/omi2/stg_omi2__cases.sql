@@ -50,7 +50,10 @@ received as (
         {{ received_code('"RH10"') }} as rh10_code,
         {{ received_code('"RV03"') }} as rv03_code,
         {{ received_code('"RV04"') }} as rv04_code,
-        {{ received_code('"DL12"') }} as dl12_code
+        {{ received_code('"DL12"') }} as dl12_code,
+        {{ received_code('"PL01"') }} as pl01_code,
+        {{ received_code('"PL04"') }} as pl04_code,
+        {{ received_code('"IN02"') }} as in02_code
     from source
 ),
 
@@ -101,14 +104,7 @@ decoded as (
             {{ unknown_code('offence', 'offence_code', 'OffenceGroup') }},
             {{ unknown_code('domestic_abuse', 'domestic_abuse_code', 'DAPerpetrator') }},
             {{ unknown_code('iom', 'iom_code', 'IOM') }},
-            {{ unknown_code('child_protection', 'child_protection_code', 'ChildProtection') }},
-            {{ unknown_code('rh05', 'rh05_code', 'RH05') }},
-            {{ unknown_code('rh08', 'rh08_code', 'RH08') }},
-            {{ unknown_code('rh09', 'rh09_code', 'RH09') }},
-            {{ unknown_code('rh10', 'rh10_code', 'RH10') }},
-            {{ unknown_code('rv03', 'rv03_code', 'RV03') }},
-            {{ unknown_code('rv04', 'rv04_code', 'RV04') }},
-            {{ unknown_code('dl12', 'dl12_code', 'DL12') }}
+            {{ unknown_code('child_protection', 'child_protection_code', 'ChildProtection') }}
         ) as unknown_code_columns
     from parsed
     -- codes and names compare trimmed and case-insensitively (input contract)
@@ -123,13 +119,6 @@ decoded as (
     {{ decode_join('domestic_abuse', 'OMI2', 'flag', 'domestic_abuse_code') }}
     {{ decode_join('iom', 'OMI2', 'flag', 'iom_code') }}
     {{ decode_join('child_protection', 'OMI2', 'flag', 'child_protection_code') }}
-    {{ decode_join('rh05', 'OMI2', 'answer', 'rh05_code') }}
-    {{ decode_join('rh08', 'OMI2', 'answer', 'rh08_code') }}
-    {{ decode_join('rh09', 'OMI2', 'answer', 'rh09_code') }}
-    {{ decode_join('rh10', 'OMI2', 'answer', 'rh10_code') }}
-    {{ decode_join('rv03', 'OMI2', 'answer', 'rv03_code') }}
-    {{ decode_join('rv04', 'OMI2', 'answer', 'rv04_code') }}
-    {{ decode_join('dl12', 'OMI2', 'answer', 'dl12_code') }}
 ),
 
 aged as (
@@ -178,7 +167,9 @@ final as (
         case child_protection_text when 'Yes' then true when 'No' then false end
             as child_protection_case,
 
-        -- judgement codes, matched questions only (decoded in intermediate)
+        -- judgement codes, one column per question (decoded, and checked, by
+        -- stg_omi2__judgement_rows; a case whose judgement for a harmonised
+        -- question cannot be read is quarantined in int_case_rows_screened)
         rh05_code,
         rh08_code,
         rh09_code,
@@ -186,6 +177,9 @@ final as (
         rv03_code,
         rv04_code,
         dl12_code,
+        pl01_code,
+        pl04_code,
+        in02_code,
 
         -- why the row cannot be read, if it cannot (first reason wins)
         case
