@@ -1,4 +1,5 @@
-"""`regress` on the demo warehouse: 21 models, their logs and the bulletin comparison."""
+"""`regress` on the demo warehouse: the bulletin's 21 models and the trend's, their logs and
+the bulletin comparison; which models, from the marts' reference data."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from conftest import copy_of
 
 from public_protection import cli
-from public_protection.regression.models import BULLETIN_STATEMENTS, run_regressions
+from public_protection.regression.models import ModelSpec, model_specs, run_regressions
 
 pytestmark = pytest.mark.dbt
 
@@ -23,8 +24,14 @@ def test_regress_writes_the_analysis_tables(demo_warehouse, tmp_path, capsys):
             return con.execute(sql).fetchall()
 
         assert rows(
-            "select count(*), count(distinct model_id) from analysis.regression_models"
-        ) == [(21, 21)]
+            "select model_set, count(*), count(distinct model_id) from analysis.regression_models "
+            "group by 1 order by 1"
+        ) == [("bulletin", 21, 21), ("trend", 3, 3)]
+        # The trend's models: question 8 (planning), beyond the bulletin, over both programmes.
+        assert rows(
+            "select model_id, programmes from analysis.regression_models "
+            "where model_set = 'trend' order by 1"
+        ) == [(f"trend_q8_{s}", "OMI2, Q&I") for s in ("all", "crc", "nps")]
         # Listwise deletion is counted, and n + dropped is every case answering.
         assert rows(
             "select count(*) from analysis.regression_models "
@@ -42,8 +49,11 @@ def test_regress_writes_the_analysis_tables(demo_warehouse, tmp_path, capsys):
         assert rows(
             "select count(*) from analysis.regression_models where programme_p_value is null"
         ) == [(0,)]
-        comparison = rows("select count(*) from analysis.regression_vs_bulletin")
-        assert comparison == [(len(BULLETIN_STATEMENTS),)]
+        # Every statement of the seed compared, with the bulletin's models only.
+        assert rows("select count(*) from analysis.regression_vs_bulletin") == rows(
+            "select count(*) from seeds.published_significance"
+        )
+        assert rows("select count(*) from seeds.published_significance") == [(28,)]
 
 
 def test_selected_variables_match_the_step_log(demo_warehouse):
@@ -72,3 +82,32 @@ def test_removal_statistic_is_an_option_and_recorded(demo_warehouse):
     results = run_regressions(demo_warehouse, removal="wald")
     assert set(results["regression_models"]["removal_test"]) == {"wald"}
     assert results["regression_models"]["method"].str.startswith("FSTEP(WALD)").all()
+
+
+def test_the_models_follow_the_programmes_and_questions_in_the_marts():
+    # A third programme, outside the bulletin, collecting questions 1 and 2 only; question 3
+    # collected by one programme alone has no trend.
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.dim_programme as select * from (values "
+        "('B', 2, true), ('A', 1, true), ('C', 3, false)) as t(programme, sort_order, in_bulletin)"
+    )
+    con.execute(
+        "create table marts.dim_question as select * from (values "
+        "(1, true), (2, true), (3, false), (4, false)) as t(question_id, is_in_bulletin)"
+    )
+    con.execute(
+        "create table marts.dim_question_source as select * from (values "
+        "(1, 'A'), (1, 'B'), (1, 'C'), (2, 'A'), (2, 'B'), (2, 'C'), (3, 'A'), (4, 'A'), "
+        "(4, 'B')) as t(question_id, programme)"
+    )
+    specs = model_specs(con)
+    samples = ("All", "CRC", "NPS")
+    assert specs == [
+        *(ModelSpec("bulletin", q, s, ("A", "B")) for q in (1, 2) for s in samples),
+        *(ModelSpec("trend", q, s, ("A", "B", "C")) for q in (1, 2) for s in samples),
+        *(ModelSpec("trend", 4, s, ("A", "B")) for s in samples),
+    ]
+    assert [s.model_id for s in specs][:1] == ["q1_all"]
+    assert specs[6].model_id == "trend_q1_all"

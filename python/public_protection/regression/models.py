@@ -1,9 +1,16 @@
-"""The bulletin's 21 regressions (7 questions x All, CRC, NPS) on the warehouse.
+"""Forward stepwise logistic regressions on the warehouse.
+
+Two sets of models, told apart by ``model_set``: the bulletin's (each of its
+questions x All, CRC, NPS, over its programmes: 21 models) and the trend's
+(each question over every programme that collects it, where that differs from
+the bulletin's model: today question 8, for the trend beyond the
+bulletin). Which questions and programmes these are is reference data in the
+marts (``dim_question``, ``dim_programme``, ``dim_question_source``).
 
 Reads ``marts`` read-only, fits with ``stepwise``, writes ``analysis``:
 ``regression_models``, ``regression_terms``, ``regression_steps`` and
-``regression_vs_bulletin`` (each significance statement of the text beside
-what the warehouse's models find).
+``regression_vs_bulletin`` (each significance statement of the text, seed
+``published_significance``, beside what the warehouse's models find).
 """
 
 from __future__ import annotations
@@ -31,7 +38,6 @@ from public_protection.regression.stepwise import (
 )
 
 SAMPLES = ("All", "CRC", "NPS")
-QUESTIONS = tuple(range(1, 8))
 
 # A model is flagged as not reliable below this many events per parameter:
 # the smaller of the Yes and No counts over the parameters of the largest model
@@ -44,7 +50,7 @@ MIN_EVENTS_PER_PARAMETER = 10
 # Candidate variables and their levels, reference first (as the bulletin's tables
 # order them). Booleans enter as No (reference) / Yes.
 CANDIDATES: dict[str, list] = {
-    "programme": ["OMI2", "Q&I"],
+    "programme": [],  # each model's programmes, in dim_programme's order (ModelSpec)
     "gender": ["Male", "Female"],
     "age_group": list(AGE_GROUPS),
     "ethnic_group": ["White", "Black, Asian & Minority Ethnic"],
@@ -67,46 +73,57 @@ def level_label(level) -> str:
     return str(level)
 
 
-# The bulletin text's significance statements: (question, sample, variable,
-# expected significant?, where the bulletin says it). "Q3 commentary" is the text
-# under Table 4 in section 2 (each question's commentary names the variables its
-# regression found significant); the Conclusion (section 3) adds the NPS results.
-BULLETIN_STATEMENTS: list[tuple[int, str, str, bool, str]] = [
-    (1, "All", "programme", False, "Q1 commentary"),
-    (2, "All", "programme", False, "Q2 commentary"),
-    (3, "All", "programme", True, "Q3 commentary"),
-    (4, "All", "programme", True, "Q4 commentary"),
-    (5, "All", "programme", True, "Q5 commentary"),
-    (6, "All", "programme", True, "Q6 commentary"),
-    (7, "All", "programme", False, "Q7 commentary"),
-    (3, "CRC", "programme", True, "Q3 commentary"),
-    (4, "CRC", "programme", True, "Q4 commentary"),
-    (5, "CRC", "programme", True, "Q5 commentary"),
-    (6, "CRC", "programme", True, "Q6 commentary"),
-    (3, "NPS", "programme", False, "Q3 commentary; section 3, Conclusion"),
-    (4, "NPS", "programme", False, "Q4 commentary; section 3, Conclusion"),
-    (5, "NPS", "programme", False, "Q5 commentary; section 3, Conclusion"),
-    (6, "NPS", "programme", True, "Q6 commentary"),
-    (1, "All", "rosh_level", True, "Q1 commentary"),
-    (2, "All", "rosh_level", True, "Q2 commentary"),
-    (5, "All", "mappa_eligible", True, "Q5 commentary"),
-    (3, "All", "mappa_eligible", True, "Q3 commentary"),
-    (3, "All", "rosh_level", True, "Q3 commentary"),
-    (4, "All", "mappa_eligible", True, "Q4 commentary"),
-    (4, "All", "rosh_level", True, "Q4 commentary"),
-    (6, "All", "mappa_eligible", True, "Q6 commentary"),
-    (6, "All", "rosh_level", True, "Q6 commentary"),
-    (7, "All", "mappa_eligible", True, "Q7 commentary"),
-    (7, "All", "rosh_level", True, "Q7 commentary"),
-    (7, "All", "domestic_abuse_perpetrator", True, "Q7 commentary"),
-    (7, "All", "child_protection_case", True, "Q7 commentary"),
-]
+@dataclass(frozen=True)
+class ModelSpec:
+    """One model to fit: a question, a sample, and the programmes whose cases it uses."""
+
+    model_set: str  # "bulletin" or "trend"
+    question: int
+    sample: str  # All, CRC or NPS
+    programmes: tuple[str, ...]  # in dim_programme's order; the first is the reference
+
+    @property
+    def model_id(self) -> str:
+        model_id = f"q{self.question}_{self.sample.lower()}"
+        return model_id if self.model_set == "bulletin" else f"trend_{model_id}"
+
+
+def model_specs(con: duckdb.DuckDBPyConnection) -> list[ModelSpec]:
+    """The models the marts' reference data asks for (module docstring)."""
+    programmes = con.execute(
+        "select programme, in_bulletin from marts.dim_programme order by sort_order"
+    ).fetchall()
+    questions = con.execute(
+        "select question_id, is_in_bulletin from marts.dim_question order by question_id"
+    ).fetchall()
+    collected = set(
+        con.execute("select question_id, programme from marts.dim_question_source").fetchall()
+    )
+    bulletin = tuple(p for p, in_bulletin in programmes if in_bulletin)
+    specs = []
+    for question, in_bulletin in questions:
+        if in_bulletin:
+            specs += [ModelSpec("bulletin", question, s, bulletin) for s in SAMPLES]
+    for question, in_bulletin in questions:
+        collecting = tuple(p for p, _ in programmes if (question, p) in collected)
+        # a trend needs two programmes; one the bulletin's model already covers is not refitted
+        if len(collecting) < 2 or (in_bulletin and collecting == bulletin):
+            continue
+        specs += [ModelSpec("trend", question, s, collecting) for s in SAMPLES]
+    return specs
+
+
+def read_statements(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str, bool, str]]:
+    """The bulletin's significance statements (seed ``published_significance``)."""
+    return con.execute(
+        "select question_id, sample, variable, is_significant, passage "
+        "from seeds.published_significance order by question_id, sample, variable"
+    ).fetchall()
 
 
 @dataclass
 class ModelRun:
-    question: int
-    sample: str
+    spec: ModelSpec
     n_before_deletion: int
     dropped: dict[str, int]  # cases missing each candidate (a case may miss several)
     blocks: dict[str, Block]
@@ -144,11 +161,11 @@ def read_cases(db: Path) -> pd.DataFrame:
         return con.execute(sql).df()
 
 
-def fit_question(frame: pd.DataFrame, question: int, sample: str, removal: str) -> ModelRun:
-    """Fit one question's models, keeping every warning with the model instead of printing it."""
+def fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str) -> ModelRun:
+    """Fit one model, keeping every warning with the model instead of printing it."""
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
         warnings.simplefilter("always")
-        run = _fit_question(frame, question, sample, removal)
+        run = _fit_model(frame, spec, removal)
     run.warnings += [f"{w.category.__name__}: {w.message}" for w in caught]
     for fit in (run.stepwise.final, run.full, run.programme_forced):
         if fit is not None:
@@ -156,10 +173,10 @@ def fit_question(frame: pd.DataFrame, question: int, sample: str, removal: str) 
     return run
 
 
-def _fit_question(frame: pd.DataFrame, question: int, sample: str, removal: str) -> ModelRun:
-    data = frame[frame["question_id"] == question]
-    if sample != "All":
-        data = data[data["responsible_agency"] == sample]
+def _fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str) -> ModelRun:
+    data = frame[(frame["question_id"] == spec.question) & frame["programme"].isin(spec.programmes)]
+    if spec.sample != "All":
+        data = data[data["responsible_agency"] == spec.sample]
     before = int(data["cases"].sum())
     # Listwise deletion over the whole candidate list, once, before stepping (as SPSS).
     missing = data[list(CANDIDATES)].isna()
@@ -169,7 +186,13 @@ def _fit_question(frame: pd.DataFrame, question: int, sample: str, removal: str)
     weights = grouped["cases"].to_numpy(dtype=float)
     blocks: dict[str, Block] = {}
     dropped_candidates = []
-    for name, levels in CANDIDATES.items():
+    levels_of = {**CANDIDATES, "programme": list(spec.programmes)}
+    # an area beyond the bulletin's (a programme with a national sample) is a level of its own
+    levels_of["area"] = [
+        *levels_of["area"],
+        *sorted(set(grouped["area"]) - set(levels_of["area"])),
+    ]
+    for name, levels in levels_of.items():
         block = categorical_block(name, grouped[name].tolist(), levels, label=level_label)
         if block is None:
             dropped_candidates.append(name)
@@ -184,8 +207,7 @@ def _fit_question(frame: pd.DataFrame, question: int, sample: str, removal: str)
             variables = ("programme", *variables)
         forced = fit_logit(y, blocks, variables, weights)
     return ModelRun(
-        question,
-        sample,
+        spec,
         before,
         dropped,
         blocks,
@@ -310,11 +332,14 @@ def _warning_summary(messages: list[str]) -> str | None:
 
 
 def tables(
-    runs: list[ModelRun], removal: str, compare_with_bulletin: bool = True
+    runs: list[ModelRun],
+    removal: str,
+    statements: list[tuple[int, str, str, bool, str]] | None = None,
 ) -> dict[str, pd.DataFrame]:
+    """The analysis tables; ``statements`` (bulletin mode only) are compared with the models."""
     models, terms, steps = [], [], []
     for run in runs:
-        model_id = f"q{run.question}_{run.sample.lower()}"
+        model_id = run.spec.model_id
         n = int(run.weights.sum())
         final = run.stepwise.final
         mcfadden, nagelkerke = _pseudo_r2(final, run.stepwise.null, n)
@@ -331,8 +356,10 @@ def tables(
         models.append(
             {
                 "model_id": model_id,
-                "question_id": run.question,
-                "sample": run.sample,
+                "model_set": run.spec.model_set,
+                "programmes": ", ".join(run.spec.programmes),
+                "question_id": run.spec.question,
+                "sample": run.spec.sample,
                 "n": n,
                 "events": events,
                 "covariate_patterns": len(run.y),
@@ -384,6 +411,7 @@ def tables(
     selected = {
         (row.question_id, row.sample): set(filter(None, row.variables_selected.split(", ")))
         for row in model_frame.itertuples()
+        if row.model_set == "bulletin"
     }
     # The bulletin's statements are compared only in bulletin mode; on a user's
     # own extracts the table is there, empty, so queries against it still work.
@@ -397,8 +425,7 @@ def tables(
             "agrees": (variable in selected[(q, sample)]) == expected,
             "bulletin_passage": passage,
         }
-        for q, sample, variable, expected, passage in BULLETIN_STATEMENTS
-        if compare_with_bulletin
+        for q, sample, variable, expected, passage in statements or []
     ]
     comparison_columns = [
         "question_id", "sample", "variable", "bulletin_significant",
@@ -426,8 +453,11 @@ def run_regressions(
     db: Path, removal: str = "lr", compare_with_bulletin: bool = True
 ) -> dict[str, pd.DataFrame]:
     frame = read_cases(db)
-    runs = [fit_question(frame, q, sample, removal) for q in QUESTIONS for sample in SAMPLES]
-    return tables(runs, removal, compare_with_bulletin)
+    with duckdb.connect(str(db), read_only=True) as con:
+        specs = model_specs(con)
+        statements = read_statements(con) if compare_with_bulletin else None
+    runs = [fit_model(frame, spec, removal) for spec in specs]
+    return tables(runs, removal, statements)
 
 
 def store(db: Path, results: dict[str, pd.DataFrame]) -> None:
