@@ -27,9 +27,6 @@ import pandas as pd
 from public_protection.layout import (
     DEMO_MANIFEST,
     LANDING_FOLDERS,
-    OMI2_CASES,
-    QI_CASES,
-    QI_JUDGEMENTS,
     RAW_TABLES,
     RawTable,
 )
@@ -348,14 +345,21 @@ def _stage_sheet(
 
 
 def _read_file(name: str, path: Path) -> list[SheetReader]:
-    """Open one landing file and return a reader per raw table it feeds."""
-    if path.suffix.lower() == OMI2_CASES.extension:
-        return [read_csv(name, path, OMI2_CASES)]
+    """Open one landing file and return a reader per raw table it feeds (its layout's)."""
+    folder = name.split("/", 1)[0]
+    tables = [t for t in RAW_TABLES if t.folder == folder]
+    if path.suffix.lower() == ".csv":
+        return [read_csv(name, path, table) for table in tables]
     with path.open("rb") as handle:
         head = handle.read(512)
     workbook = open_workbook(name, path, head)
-    cases = require_named_inspection(read_sheet(name, workbook, QI_CASES), name, path.name)
-    return [cases, read_sheet(name, workbook, QI_JUDGEMENTS)]
+    readers = []
+    for table in tables:
+        reader = read_sheet(name, workbook, table)
+        if table.inspection_in_file_name:
+            reader = require_named_inspection(reader, name, path.name)
+        readers.append(reader)
+    return readers
 
 
 def _stage_file(

@@ -230,11 +230,33 @@ def check_cp1252(file: str, path: Path) -> list[str]:
     return warnings
 
 
+def check_encoding(file: str, path: Path, encoding: str) -> list[str]:
+    """A CSV file in another encoding than Windows-1252: it must decode whole.
+
+    The first byte that cannot be read is named (the whole file is read once:
+    such extracts are small).
+    """
+    data = path.read_bytes()
+    if not data:
+        raise FileRejected(file, "file is empty (0 bytes)")
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise FileRejected(
+            file, f"is not {encoding} text: byte {error.start} cannot be read", row=None
+        ) from None
+    return []
+
+
 def read_csv(file: str, path: Path, table: RawTable = OMI2_CASES) -> SheetReader:
-    """Read an OMI2 CSV extract as a stream of row chunks. ``file`` is the name used in messages."""
-    warnings = check_cp1252(file, path)
+    """Read a CSV extract as a stream of row chunks. ``file`` is the name used in messages."""
+    encoding = table.encoding or OMI2_ENCODING
+    if encoding == OMI2_ENCODING:
+        warnings = check_cp1252(file, path)
+    else:
+        warnings = check_encoding(file, path, encoding)
     csv.field_size_limit(MAX_FIELD_CHARS)
-    handle = path.open(encoding=OMI2_ENCODING, newline="")
+    handle = path.open(encoding=encoding, newline="")
     reader = csv.reader(handle, strict=True)
 
     def next_record() -> list[str] | None:
