@@ -322,7 +322,8 @@ def fit_regressions(settings: Settings, args: argparse.Namespace) -> dict:
 def announce_regress(settings: Settings, args: argparse.Namespace) -> None:
     removal = getattr(args, "removal", "lr")
     console.print(
-        f"[bold]regress[/] 21 forward stepwise models, removal by {removal} "
+        f"[bold]regress[/] forward stepwise models, the bulletin's and the trend's; "
+        f"removal by {removal} "
         f"({build_info(settings).mode_label})"
     )
 

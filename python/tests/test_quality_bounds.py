@@ -14,11 +14,24 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from public_protection.quality.suites import Reference, _between, distribution_guard, load_bounds
+from public_protection.quality.suites import (
+    Reference,
+    Scope,
+    _between,
+    distribution_guard,
+    load_bounds,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BOUNDS = load_bounds(ROOT)
 PREFIX = {"OMI2": "omi2", "Q&I": "qi"}
+# The bulletin's two programmes and seven questions, as the warehouse's reference data holds them.
+SCOPE = Scope(
+    prefixes=PREFIX,
+    bulletin=("OMI2", "Q&I"),
+    questions={p: tuple(range(1, 8)) for p in PREFIX},
+    areas=(),
+)
 EPSILON = 1e-6
 
 
@@ -81,7 +94,7 @@ def test_every_guard_passes_just_inside_its_bound_and_fails_just_outside(mode, w
     metrics = reference_metrics()
     source = "bulletin" if mode == "bulletin" else "previous validation"
     reference = Reference(source, metrics) if with_reference else None
-    guard = distribution_guard(BOUNDS, reference, ["OMI2", "Q&I"])
+    guard = distribution_guard(BOUNDS, reference, ["OMI2", "Q&I"], SCOPE)
     by_column: dict[str, list] = {}
     for check in guard.checks:
         by_column.setdefault(check.kwargs["column"], []).append(check)
@@ -106,7 +119,7 @@ def test_every_guard_passes_just_inside_its_bound_and_fails_just_outside(mode, w
 def test_a_yes_rate_moved_just_beyond_the_tolerance_is_critical():
     tolerance = BOUNDS["yes_rate_tolerance_pp"]
     reference = Reference("bulletin", {"omi2_q1_yes_rate": 50.0})
-    guard = distribution_guard(BOUNDS, reference, ["OMI2"])
+    guard = distribution_guard(BOUNDS, reference, ["OMI2"], SCOPE)
     (check,) = [c for c in guard.checks if c.kwargs["column"] == "omi2_q1_yes_rate"]
     assert check.severity == BOUNDS["yes_rate_severity"] == "critical"
     assert passes(check, 50 + tolerance - 0.1) and not passes(check, 50 + tolerance + 0.1)

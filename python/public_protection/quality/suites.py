@@ -18,19 +18,32 @@ from typing import Any
 
 import yaml
 
-from public_protection.categories import AREAS
 from public_protection.layout import (
-    OMI2_CASES,
     OMI2_JUDGEMENT_COLUMNS,
-    QI_CASES,
-    QI_JUDGEMENTS,
     QI_MATCHED_REFS,
     QI_UNMATCHED_REFS,
+    RAW_TABLES,
 )
 
 CRITICAL, WARNING = "critical", "warning"
 
-MATCHED_AREAS = list(AREAS)
+
+@dataclass(frozen=True)
+class Scope:
+    """What the guards range over, read from the warehouse's reference data (seeds, marts)."""
+
+    prefixes: dict[str, str]  # programme -> its column prefix (programmes seed), in order
+    bulletin: tuple[str, ...]  # the bulletin's programmes, the baseline first
+    questions: dict[str, tuple[int, ...]]  # programme -> the questions it collects
+    areas: tuple[str, ...]  # every area a case may be in (areas seed)
+
+    @property
+    def bulletin_ratio(self) -> str | None:
+        """The metric comparing the bulletin's two programmes' sizes (omi2_per_qi_case)."""
+        if len(self.bulletin) != 2:
+            return None
+        first, second = (self.prefixes[p] for p in self.bulletin)
+        return f"{first}_per_{second}_case"
 
 
 @dataclass(frozen=True)
@@ -88,11 +101,8 @@ def _norm(column: str) -> str:
 
 
 def raw_schema_guard() -> Guard:
-    tables = {
-        OMI2_CASES.name: OMI2_CASES.columns,
-        QI_CASES.name: QI_CASES.columns,
-        QI_JUDGEMENTS.name: QI_JUDGEMENTS.columns,
-    }
+    # every raw table of the landing layout (config/landing/), with its required columns
+    tables = {table.name: table.columns for table in RAW_TABLES}
     checks = [
         Check(
             "ExpectColumnDistinctValuesToContainSet",
@@ -260,7 +270,7 @@ def _select(columns: list[str], table: str) -> str:
 # --- marts -------------------------------------------------------------------------
 
 
-def dim_case_guard() -> Guard:
+def dim_case_guard(scope: Scope) -> Guard:
     sql = """
         select
             case_key,
@@ -273,26 +283,32 @@ def dim_case_guard() -> Guard:
                     or coalesce(rosh_level = 'High/Very high', false) then 'NPS'
                 else 'CRC'
             end as proxy_rule_holds,
-            programme <> 'OMI2' or responsible_agency = proxy_agency
-                as omi2_agency_is_proxy
+            agency_basis <> 'proxy' or responsible_agency = proxy_agency
+                as proxy_basis_takes_the_proxy,
+            programme in (select programme from marts.dim_programme) as programme_is_known
         from marts.dim_case
     """
     checks = [
         Check("ExpectColumnValuesToBeUnique", {"column": "case_key"}, CRITICAL),
         _not_null("case_key"),
-        _in_set("programme", ["OMI2", "Q&I"]),
+        _in_set("programme_is_known", [True], why="every programme is in dim_programme"),
         _not_null("area"),
-        _in_set("area", MATCHED_AREAS, why="the 12 matched areas of Table 1"),
+        _in_set("area", list(scope.areas), why="the areas of the areas seed"),
         _in_set("responsible_agency", ["NPS", "CRC"]),
         _in_set("agency_basis", ["proxy", "allocated"]),
         _in_set("proxy_rule_holds", [True], why="proxy = MAPPA or High/Very high RoSH"),
-        _in_set("omi2_agency_is_proxy", [True], why="every OMI2 case takes the proxy"),
+        _in_set(
+            "proxy_basis_takes_the_proxy",
+            [True],
+            why="a programme whose agency basis is the proxy (OMI2) takes it for every case",
+        ),
     ]
     return Guard("marts_dim_case", "marts.dim_case", sql, checks)
 
 
 def fct_case_judgement_guard() -> Guard:
-    # One row per case (from dim_case, so a case with no judgements shows 0).
+    # One row per case (from dim_case, so a case with no judgements shows its
+    # programme's every question missing).
     sql = """
         with per_case as (
             select
@@ -307,15 +323,27 @@ def fct_case_judgement_guard() -> Guard:
                 ) as inconsistent_answers
             from marts.fct_case_judgement
             group by case_key
+        ),
+        collected as (
+            select programme, count(*) as questions
+            from marts.dim_question_source
+            group by programme
         )
         select
-            coalesce(per_case.questions, 0) as questions,
+            coalesce(collected.questions, 0) - coalesce(per_case.questions, 0)
+                as questions_missing,
             coalesce(per_case.inconsistent_answers, 0) as inconsistent_answers
         from marts.dim_case
         left join per_case on dim_case.case_key = per_case.case_key
+        left join collected on dim_case.programme = collected.programme
     """
     checks = [
-        _between("questions", 7, 7, why="seven rows per case, one per question"),
+        _between(
+            "questions_missing",
+            0,
+            0,
+            why="one row per case and question its programme collects (dim_question_source)",
+        ),
         _between("inconsistent_answers", 0, 0, why="is_sufficient is true for Yes, false for No"),
     ]
     return Guard("marts_fct_case_judgement", "marts.fct_case_judgement", sql, checks)
@@ -355,9 +383,6 @@ def agency_change_guard() -> Guard:
 
 # --- distributions ------------------------------------------------------------------
 
-PROGRAMME_PREFIXES = {"OMI2": "omi2", "Q&I": "qi"}
-QUESTIONS = range(1, 8)
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -378,14 +403,14 @@ class Reference:
         return self.source == "bulletin"
 
 
-def distribution_sql() -> str:
+def distribution_sql(scope: Scope) -> str:
     """One row: per programme, cases, unknown shares, each question's yes-rate and answered share.
 
     The frame has one column per metric, so a single validation row checks them all.
     """
     columns = []
-    for programme, prefix in PROGRAMME_PREFIXES.items():
-        where = f"programme = '{programme}'"
+    for programme, prefix in scope.prefixes.items():
+        where = f"programme = {_literal(programme)}"
         columns += [
             f"count(*) filter (where {where}) as {prefix}_cases",
             f"avg((age_group is null)::int) filter (where {where}) as {prefix}_unknown_age_share",
@@ -394,37 +419,47 @@ def distribution_sql() -> str:
         ]
     case_sql = "select " + ", ".join(columns) + " from marts.dim_case"
     rate_columns = []
-    for programme, prefix in PROGRAMME_PREFIXES.items():
-        for q in QUESTIONS:
-            where = f"dim_case.programme = '{programme}' and question_id = {q}"
+    for programme, prefix in scope.prefixes.items():
+        for q in scope.questions.get(programme, ()):
+            where = f"dim_case.programme = {_literal(programme)} and question_id = {q}"
             rate_columns += [
                 f"100.0 * count(*) filter (where {where} and is_sufficient)"
                 f" / nullif(count(is_sufficient) filter (where {where}), 0)"
                 f" as {prefix}_q{q}_yes_rate",
                 f"count(is_sufficient) filter (where {where}) * 1.0"
                 f" / nullif(count(distinct fct_case_judgement.case_key) filter"
-                f" (where dim_case.programme = '{programme}'), 0) as {prefix}_q{q}_answered_share",
+                f" (where dim_case.programme = {_literal(programme)}), 0)"
+                f" as {prefix}_q{q}_answered_share",
             ]
     rate_sql = (
         "select "
-        + ", ".join(rate_columns)
+        + (", ".join(rate_columns) or "null as no_question")
         + " from marts.fct_case_judgement inner join marts.dim_case"
         " on fct_case_judgement.case_key = dim_case.case_key"
     )
+    ratio = ""
+    if scope.bulletin_ratio:
+        first, second = (scope.prefixes[p] for p in scope.bulletin)
+        ratio = f", {first}_cases * 1.0 / nullif({second}_cases, 0) as {scope.bulletin_ratio}"
     return (
-        f"select *, omi2_cases * 1.0 / nullif(qi_cases, 0) as omi2_per_qi_case "
-        f"from ({case_sql}) as case_metrics cross join ({rate_sql}) as rate_metrics"
+        f"select *{ratio} from ({case_sql}) as case_metrics cross join ({rate_sql}) as rate_metrics"
     )
 
 
-def _against_reference(bounds: dict, reference: Reference, programmes: list[str]) -> list[Check]:
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _against_reference(
+    bounds: dict, reference: Reference, programmes: list[str], scope: Scope
+) -> list[Check]:
     """Yes-rates and answered shares may move only so far from the reference."""
     checks = []
     tolerance = bounds["yes_rate_tolerance_pp"]
     share_tolerance = bounds["answered_share_tolerance"]
     for programme in programmes:
-        prefix = PROGRAMME_PREFIXES[programme]
-        for q in QUESTIONS:
+        prefix = scope.prefixes[programme]
+        for q in scope.questions.get(programme, ()):
             rate, share = f"{prefix}_q{q}_yes_rate", f"{prefix}_q{q}_answered_share"
             if reference.metrics.get(rate) is not None:
                 value = reference.metrics[rate]
@@ -453,7 +488,9 @@ def _against_reference(bounds: dict, reference: Reference, programmes: list[str]
     return checks
 
 
-def distribution_guard(bounds: dict, reference: Reference | None, programmes: list[str]) -> Guard:
+def distribution_guard(
+    bounds: dict, reference: Reference | None, programmes: list[str], scope: Scope
+) -> Guard:
     """Shares and rates per programme against bounds from config/quality.yml.
 
     Bulletin mode (``reference.is_bulletin``): the bulletin's figures with the
@@ -462,28 +499,37 @@ def distribution_guard(bounds: dict, reference: Reference | None, programmes: li
     one. ``programmes`` are those with cases in the sample: a programme the
     user did not load is not guarded.
     """
-    sql = distribution_sql()
+    sql = distribution_sql(scope)
     if reference is not None and reference.is_bulletin:
+        # the bulletin's programmes, with the bounds config/quality.yml gives each
         floor = bounds["minimum_cases"]
         checks = [
-            _between(f"{p}_cases", floor[n], None, severity=floor["severity"])
-            for n, p in PROGRAMME_PREFIXES.items()
+            _between(f"{scope.prefixes[p]}_cases", floor[p], None, severity=floor["severity"])
+            for p in scope.bulletin
         ]
-        ratio = bounds["omi2_per_qi_case"]
-        checks.append(_between("omi2_per_qi_case", ratio["min"], ratio["max"], severity=WARNING))
+        if scope.bulletin_ratio:
+            ratio = bounds[scope.bulletin_ratio]
+            checks.append(
+                _between(scope.bulletin_ratio, ratio["min"], ratio["max"], severity=WARNING)
+            )
         for variable, label in (("age_group", "age"), ("ethnic_group", "ethnicity")):
-            for programme, prefix in PROGRAMME_PREFIXES.items():
+            for programme in scope.bulletin:
                 ceiling = bounds["unknown_share"][variable][programme]
                 checks.append(
-                    _between(f"{prefix}_unknown_{label}_share", 0, ceiling, severity=WARNING)
+                    _between(
+                        f"{scope.prefixes[programme]}_unknown_{label}_share",
+                        0,
+                        ceiling,
+                        severity=WARNING,
+                    )
                 )
-        checks += _against_reference(bounds, reference, list(PROGRAMME_PREFIXES))
+        checks += _against_reference(bounds, reference, list(scope.bulletin), scope)
         return Guard("distribution_guards", "marts (per programme)", sql, checks)
 
     user = bounds["user_mode"]
     checks = []
     for programme in programmes:
-        prefix = PROGRAMME_PREFIXES[programme]
+        prefix = scope.prefixes[programme]
         floor = user["minimum_cases"]
         checks.append(
             _between(
@@ -506,7 +552,7 @@ def distribution_guard(bounds: dict, reference: Reference | None, programmes: li
                 )
             )
         answered = user["minimum_answered_share"]
-        for q in QUESTIONS:
+        for q in scope.questions.get(programme, ()):
             checks.append(
                 _between(
                     f"{prefix}_q{q}_answered_share",
@@ -531,5 +577,5 @@ def distribution_guard(bounds: dict, reference: Reference | None, programmes: li
                 )
             )
     if reference is not None:
-        checks += _against_reference(bounds, reference, programmes)
+        checks += _against_reference(bounds, reference, programmes, scope)
     return Guard("distribution_guards", "marts (per programme)", sql, checks)

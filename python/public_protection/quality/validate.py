@@ -32,9 +32,9 @@ from public_protection.build_info import BuildInfo, read_build_info
 from public_protection.catalog import comment_statements, table_spec
 from public_protection.quality.suites import (
     CRITICAL,
-    PROGRAMME_PREFIXES,
     Guard,
     Reference,
+    Scope,
     agency_change_guard,
     dim_case_guard,
     distribution_guard,
@@ -160,27 +160,47 @@ class ValidationReport:
         )
 
 
-def bulletin_reference(con: duckdb.DuckDBPyConnection) -> Reference:
+def read_scope(con: duckdb.DuckDBPyConnection) -> Scope:
+    """The programmes, questions and areas the guards range over, from the warehouse."""
+    programmes = con.execute(
+        "select programme, column_prefix, in_bulletin from seeds.programmes order by sort_order"
+    ).fetchall()
+    questions: dict[str, list[int]] = {}
+    for programme, question in con.execute(
+        "select programme, question_id from marts.dim_question_source order by all"
+    ).fetchall():
+        questions.setdefault(programme, []).append(question)
+    areas = con.execute("select area from seeds.areas order by area").fetchall()
+    return Scope(
+        prefixes={programme: prefix for programme, prefix, _ in programmes},
+        bulletin=tuple(programme for programme, _, in_bulletin in programmes if in_bulletin),
+        questions={programme: tuple(q) for programme, q in questions.items()},
+        areas=tuple(area for (area,) in areas),
+    )
+
+
+def bulletin_reference(con: duckdb.DuckDBPyConnection, scope: Scope) -> Reference:
     """The bulletin's all-cases figures per programme, from the seeds in the warehouse."""
+    prefixes = [scope.prefixes[p] for p in scope.bulletin]
     sizes = dict(
         zip(
-            ("OMI2", "Q&I"),
+            scope.bulletin,
             con.execute(
-                "select omi2_n, qi_n from seeds.published_area_sample where area = 'Total'"
+                f"select {', '.join(f'{p}_n' for p in prefixes)} "
+                "from seeds.published_area_sample where area = 'Total'"
             ).fetchone(),
             strict=True,
         )
     )
     metrics: dict[str, float] = {}
     notes: dict[str, str] = {}
+    figures = ", ".join(f"{p}_n, {p}_pct_yes" for p in prefixes)
     rows = con.execute(
-        "select question_no, omi2_n, omi2_pct_yes, qi_n, qi_pct_yes "
-        "from seeds.published_subgroup_tables where variable = 'all'"
+        f"select question_no, {figures} from seeds.published_subgroup_tables where variable = 'all'"
     ).fetchall()
-    for question, *figures in rows:
-        for (programme, prefix), (n, pct) in zip(
-            PROGRAMME_PREFIXES.items(), (figures[:2], figures[2:]), strict=True
-        ):
+    for question, *values in rows:
+        for index, (programme, prefix) in enumerate(zip(scope.bulletin, prefixes, strict=True)):
+            n, pct = values[2 * index], values[2 * index + 1]
             rate, share = f"{prefix}_q{question}_yes_rate", f"{prefix}_q{question}_answered_share"
             metrics[rate], metrics[share] = float(pct), n / sizes[programme]
             notes[rate] = f"bulletin: {pct}% of {n}"
@@ -212,7 +232,7 @@ def _seed_column(project_dir: Path, seed: str, column: str) -> list[str]:
 
 
 def build_guards(
-    project_dir: Path, reference: Reference | None, programmes: list[str]
+    project_dir: Path, reference: Reference | None, programmes: list[str], scope: Scope
 ) -> list[Guard]:
     bounds = load_bounds(project_dir)
     trusts = [t.upper() for t in _seed_column(project_dir, "omi2_trusts", "trust_name")]
@@ -222,11 +242,11 @@ def build_guards(
         omi2_raw_guard(bounds, trusts),
         qi_raw_guard(bounds, inspections),
         qi_judgements_raw_guard(bounds),
-        dim_case_guard(),
+        dim_case_guard(scope),
         fct_case_judgement_guard(),
         subgroup_guard(),
         agency_change_guard(),
-        distribution_guard(bounds, reference, programmes),
+        distribution_guard(bounds, reference, programmes, scope),
     ]
 
 
@@ -264,8 +284,14 @@ def read_guards(db: Path, project_dir: Path, new_baseline: bool = False) -> Guar
     build = read_build_info(db)
     frames = {}
     with duckdb.connect(str(db), read_only=True) as con:
+        try:
+            scope = read_scope(con)
+        except duckdb.Error as error:
+            raise RuntimeError(
+                f"cannot read the reference data ({error}); run `public-protection build` first"
+            ) from None
         if build.is_bulletin_mode:
-            reference = bulletin_reference(con)
+            reference = bulletin_reference(con, scope)
         else:
             reference = None if new_baseline else baseline_reference(con)
         programmes = [
@@ -273,9 +299,8 @@ def read_guards(db: Path, project_dir: Path, new_baseline: bool = False) -> Guar
             for row in con.execute(
                 "select distinct programme from marts.dim_case order by 1"
             ).fetchall()
-            if row[0] in PROGRAMME_PREFIXES
         ]
-        guards = build_guards(project_dir, reference, programmes)
+        guards = build_guards(project_dir, reference, programmes, scope)
         for guard in guards:
             try:
                 frames[guard.name] = con.execute(guard.sql).df()
