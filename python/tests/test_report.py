@@ -148,14 +148,17 @@ def test_regression_sentences_follow_the_analysis_tables(warehouse, tmp_path):
     page = parse(write_report(warehouse, tmp_path / "report").html)
     models = warehouse_rows(
         warehouse,
-        "select question_id, sample, n, variables_selected, programme_selected "
+        "select question_id, sample, n, variables_selected, programme_selected, model_set "
         "from analysis.regression_models",
     )
     phrases = {"All": "For all cases", "CRC": "For cases now allocated to CRCs",
                "NPS": "For cases now allocated to the NPS"}  # fmt: skip
+    headings = {"bulletin": "What the regressions show (Q{})",
+                "trend": "What the trend's regressions show (Q{},"}  # fmt: skip
     text = page.text
-    for question, sample, n, selected, programme_selected in models:
-        start = text.index(f"What the regressions show (Q{question})")
+    assert {row[5] for row in models} == {"bulletin", "trend"}
+    for question, sample, n, selected, programme_selected, model_set in models:
+        start = text.index(headings[model_set].format(question))
         paragraph = text[text.index(f"{phrases[sample]} (n = {n:,}", start) :]
         paragraph = paragraph[: paragraph.index(". For ") if ". For " in paragraph else 2000]
         for variable in (selected or "").split(", "):
@@ -282,7 +285,7 @@ def test_the_same_warehouse_gives_the_same_bytes(warehouse, tmp_path):
     assert names == sorted(
         p.relative_to(second.folder) for p in second.folder.rglob("*") if p.is_file()
     )
-    assert len(names) == 16  # the HTML, the workbook and 14 CSVs
+    assert len(names) == 17  # the HTML, the workbook and 15 CSVs
     for name in names:
         assert (first.folder / name).read_bytes() == (second.folder / name).read_bytes(), name
 

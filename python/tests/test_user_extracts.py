@@ -121,7 +121,7 @@ def test_rows_that_cannot_be_right_are_quarantined_and_counted(user_run):
         )
         typed = [keyed(f"Q&I:QI-{area}-{year}-0999") for area, year in TYPED_REF_CASES]
         harmonised = con.execute(
-            "select question_ref from intermediate.int_judgement_rows_screened "
+            "select source_ref from intermediate.int_judgement_rows_screened "
             "where outcome = 'sample' and case_key in (select unnest(?)) order by all",
             [typed],
         ).fetchall()
@@ -157,7 +157,8 @@ def test_small_models_are_flagged_and_no_warning_is_printed(user_run):
     db = root / "mine.duckdb"
     unreliable, total = one(
         db,
-        "select count(*) filter (where not is_reliable), count(*) from analysis.regression_models",
+        "select count(*) filter (where not is_reliable), count(*) from analysis.regression_models "
+        "where model_set = 'bulletin'",
     )
     assert total == 21 and unreliable > 0
     assert one(

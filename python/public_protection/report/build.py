@@ -44,8 +44,9 @@ class ReportTables:
 
     data: ReportData
     layout: Layout
-    findings: dict[int, QuestionFindings]
+    findings: dict[int, QuestionFindings]  # the bulletin's models, per question
     sheets: list[Sheet]
+    trend_findings: dict[int, QuestionFindings]  # the trend's models, per question
 
 
 # `run` lays the report out for `report` and again for `publish`'s aggregate file:
@@ -69,7 +70,13 @@ def _lay_out(db: Path, minimum_n: int) -> ReportTables:
         table.question_id: question_findings(data, table.question_id, minimum_n)
         for table in layout.subgroup_tables
     }
-    return ReportTables(data, layout, findings, export_sheets(data, layout, findings))
+    trend = data.models[data.models["model_set"] == "trend"]
+    trend_findings = {
+        int(q): question_findings(data, int(q), minimum_n, model_set="trend")
+        for q in sorted(set(trend["question_id"]))
+    }
+    sheets = export_sheets(data, layout, findings, trend_findings)
+    return ReportTables(data, layout, findings, sheets, trend_findings)
 
 
 def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> ReportResult:
@@ -78,7 +85,7 @@ def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> 
     data, layout, findings, sheets = tables.data, tables.layout, tables.findings, tables.sheets
     method = str(data.models["method"].iloc[0]) if len(data.models) else "not run"
     context = ReportContext(db.name, method, report_title(data.build), data.build)
-    html = render_html(data, layout, findings, context)
+    html = render_html(data, layout, findings, context, tables.trend_findings)
     notes = [
         f"Built from {db.name} ({data.build.describe()}). "
         f"Cells with n below {minimum_n} are shown as [c] "

@@ -23,6 +23,8 @@ QUERIES = {
     "order by question_id, variable_order, category_order, programme",
     "agency": "select * from reporting.rpt_agency_change order by question_id, responsible_agency",
     "flow": "select * from reporting.rpt_sample_flow order by flow, step_order, step",
+    "trend": "select * from reporting.rpt_programme_trend "
+    "order by question_id, scope, sort_order, responsible_agency",
     "reconciliation": "select * from reporting.rpt_published_reconciliation order by check_id",
     "models": "select * from analysis.regression_models order by question_id, sample",
     "terms": "select * from analysis.regression_terms order by model_id, model_kind, "
@@ -52,6 +54,7 @@ class ReportData:
     subgroups: pd.DataFrame
     agency: pd.DataFrame
     flow: pd.DataFrame
+    trend: pd.DataFrame
     reconciliation: pd.DataFrame
     models: pd.DataFrame
     terms: pd.DataFrame

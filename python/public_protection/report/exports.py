@@ -27,8 +27,10 @@ from public_protection.report.tables import (
     FIGURE_TITLE,
     PROGRAMMES,
     TABLE_TITLES,
+    TREND_TITLE,
     Cell,
     Layout,
+    TrendRow,
 )
 
 FIXED_ZIP_TIME = (2018, 1, 1, 0, 0, 0)
@@ -47,10 +49,24 @@ def _one_dp(cell: Cell, value: float | None) -> float | str | None:
     return None if value is None else round(value, 1)
 
 
+def _change(row: TrendRow) -> float | str | None:
+    """A trend row's change: hidden when a level is, empty with no baseline."""
+    if row.change_hidden:
+        return SUPPRESSED
+    return None if row.change_pp is None else round(row.change_pp, 1)
+
+
 def export_sheets(
-    data: ReportData, layout: Layout, findings: dict[int, QuestionFindings]
+    data: ReportData,
+    layout: Layout,
+    findings: dict[int, QuestionFindings],
+    trend_findings: dict[int, QuestionFindings] | None = None,
 ) -> list[Sheet]:
     """Every table of the report as (file stem, title, header, rows)."""
+    # the bulletin's models by question, then the trend's (labelled so)
+    labelled = [(f"Q{q}", found) for q, found in sorted(findings.items())] + [
+        (f"Q{q} (trend)", found) for q, found in sorted((trend_findings or {}).items())
+    ]
     sheets: list[Sheet] = [
         (
             "table_1",
@@ -115,18 +131,57 @@ def export_sheets(
     )
     sheets.append(
         (
+            "programme_trend",
+            TREND_TITLE,
+            [
+                "Question",
+                "Programme",
+                "Agency",
+                "Scope",
+                "n",
+                "% yes",
+                "95% CI low",
+                "95% CI high",
+                "Comparability with the baseline",
+                "Baseline programme",
+                "Change (percentage points)",
+                "p-value",
+            ],
+            [
+                [
+                    f"Q{t.question_id} {t.short_name}",
+                    t.programme,
+                    t.agency,
+                    t.scope,
+                    _n(t.cell),
+                    _one_dp(t.cell, t.cell.pct_yes),
+                    _one_dp(t.cell, t.cell.ci_low),
+                    _one_dp(t.cell, t.cell.ci_high),
+                    t.comparability,
+                    t.baseline,
+                    _change(t),
+                    SUPPRESSED
+                    if t.change_hidden
+                    else (None if t.p_value is None else float(f"{t.p_value:.4g}")),
+                ]
+                for t in layout.trend
+            ],
+        )
+    )
+    sheets.append(
+        (
             "regression_findings",
             "Regression findings by question",
             ["Question", "Finding"],
             [
-                [f"Q{question}", sentence]
-                for question, found in sorted(findings.items())
+                [label, sentence]
+                for label, found in labelled
                 for sentence in [*found.sentences, *found.against_bulletin]
             ],
         )
     )
     odds_rows = []
-    for question, found in sorted(findings.items()):
+    for label, found in labelled:
         for model in found.models:
             for row in model.odds:
                 if row.odds_ratio is None:
@@ -135,7 +190,7 @@ def export_sheets(
                     values = [round(row.odds_ratio, 2), round(row.ci_low, 2),
                               round(row.ci_high, 2), float(f"{row.p_value:.4g}")]  # fmt: skip
                 odds_rows.append(
-                    [f"Q{question}", model.sample, row.variable, row.level, row.reference, *values]
+                    [label, model.sample, row.variable, row.level, row.reference, *values]
                 )
     sheets.append(
         (

@@ -195,8 +195,13 @@ def _programme_verdict(model, terms: pd.DataFrame) -> str:
     )
 
 
-def question_findings(data: ReportData, question_id: int, minimum_n: int) -> QuestionFindings:
-    models = data.models[data.models["question_id"] == question_id]
+def question_findings(
+    data: ReportData, question_id: int, minimum_n: int, model_set: str = "bulletin"
+) -> QuestionFindings:
+    """A question's models of one set (the bulletin's, or the trend's), in words and tables."""
+    models = data.models[
+        (data.models["question_id"] == question_id) & (data.models["model_set"] == model_set)
+    ]
     per_model: list[ModelFindings] = []
     for model in models.itertuples():
         terms = data.terms[data.terms["model_id"] == model.model_id]
@@ -232,7 +237,10 @@ def question_findings(data: ReportData, question_id: int, minimum_n: int) -> Que
             )
         )
 
-    statements = data.vs_bulletin[data.vs_bulletin["question_id"] == question_id]
+    # the bulletin's statements are about its own models
+    statements = data.vs_bulletin[
+        (data.vs_bulletin["question_id"] == question_id) & (model_set == "bulletin")
+    ]
     against: list[str] = []
     for row in statements.itertuples():
         said = "significant" if row.bulletin_significant else "not significant"

@@ -19,9 +19,11 @@ from public_protection.report.tables import (
     FIGURE_TITLE,
     PROGRAMMES,
     TABLE_TITLES,
+    TREND_TITLE,
     Cell,
     Layout,
     ReconciliationRow,
+    TrendRow,
 )
 
 PROGRAMME_LABELS = {"All": "All cases", "OMI2": "OMI2 cases", "Q&I": "Q&I cases"}
@@ -141,11 +143,49 @@ def warehouse_value(row: ReconciliationRow) -> str:
     return "" if row.warehouse_value is None else f"{row.warehouse_value:.{row.decimals}f}"
 
 
+@dataclass(frozen=True)
+class TrendLine:
+    question_id: int
+    short_name: str
+    agency: str
+    scope: str
+    by_programme: dict[str, TrendRow]
+
+
+@dataclass(frozen=True)
+class TrendTable:
+    """The trend laid out wide: a column group per programme, in the programmes' order."""
+
+    programmes: list[str]
+    lines: list[TrendLine]
+    comparability: list[str]  # "Q&I: close (Q1-Q8)"-style summaries
+
+
+def trend_table(rows: list[TrendRow]) -> TrendTable:
+    programmes = list(dict.fromkeys(row.programme for row in rows))
+    lines: dict[tuple, TrendLine] = {}
+    grades: dict[tuple[str, str], list[int]] = {}
+    for row in rows:
+        key = (row.question_id, row.scope, row.agency)
+        line = lines.setdefault(
+            key, TrendLine(row.question_id, row.short_name, row.agency, row.scope, {})
+        )
+        line.by_programme[row.programme] = row
+        if row.comparability and row.agency == "All" and row.scope == "matched areas":
+            grades.setdefault((row.programme, row.comparability), []).append(row.question_id)
+    comparability = [
+        f"{programme} {grade} (" + ", ".join(f"Q{q}" for q in questions) + ")"
+        for (programme, grade), questions in grades.items()
+    ]
+    return TrendTable(programmes, list(lines.values()), comparability)
+
+
 def render_html(
     data: ReportData,
     layout: Layout,
     findings: dict[int, QuestionFindings],
     context: ReportContext,
+    trend_findings: dict[int, QuestionFindings] | None = None,
 ) -> str:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -163,6 +203,9 @@ def render_html(
         context=context,
         layout=layout,
         findings=findings,
+        trend_findings=trend_findings or {},
+        trend_title=TREND_TITLE,
+        trend=trend_table(layout.trend),
         titles=TABLE_TITLES,
         figure_title=FIGURE_TITLE,
         figure_svg=Markup(figure_1_svg(layout.agency)),

@@ -45,6 +45,7 @@ TABLE_TITLES = {
     8: "Inspector judgements regarding the taking of all reasonable action",
 }
 FIGURE_TITLE = "Change in quality of public protection work from OMI2 to Q&I; CRC vs NPS"
+TREND_TITLE = "The trend across inspection programmes, by question and agency"
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,23 @@ class ReconciliationRow:
     suppressed: bool = False
 
 
+@dataclass(frozen=True)
+class TrendRow:
+    """One row of the trend across programmes (reporting.rpt_programme_trend)."""
+
+    question_id: int
+    short_name: str
+    programme: str
+    agency: str  # All, CRC, NPS
+    scope: str  # matched areas, national
+    cell: Cell
+    comparability: str | None
+    baseline: str | None
+    change_pp: float | None  # None when there is no baseline figure or a level is hidden
+    p_value: float | None
+    change_hidden: bool = False  # a level is hidden, so the change is too
+
+
 @dataclass
 class Layout:
     minimum_n: int
@@ -119,6 +137,7 @@ class Layout:
     areas: list[AreaRow]
     subgroup_tables: list[SubgroupTable]
     agency: list[AgencyChange]
+    trend: list[TrendRow]
     # Bulletin mode only: every published figure beside the warehouse's.
     reconciliation: list[ReconciliationRow]
 
@@ -133,6 +152,10 @@ def _subgroup_key(question: int, variable: str, category: str, programme: str) -
 
 def _agency_key(question: int, agency: str, programme: str) -> tuple:
     return ("agency", question, agency, programme)
+
+
+def _trend_key(question: int, programme: str, agency: str, scope: str) -> tuple:
+    return ("trend", question, programme, agency, scope)
 
 
 def disclosure_cells(data: ReportData) -> tuple[dict[tuple, int], list[Relation]]:
@@ -197,6 +220,28 @@ def disclosure_cells(data: ReportData) -> tuple[dict[tuple, int], list[Relation]
                     tuple(_agency_key(question, a, programme) for a in AGENCIES),
                 )
             )
+    # The trend: CRC + NPS = All per question, programme and scope; where a trend
+    # cell is a figure the bulletin's tables also publish, the two are one cell.
+    for row in data.trend.itertuples():
+        key = _trend_key(row.question_id, row.programme, row.responsible_agency, row.scope)
+        cells[key] = int(row.n)
+        if row.scope != "matched areas":
+            continue
+        if row.responsible_agency == "All":
+            same = _subgroup_key(row.question_id, "all", "All cases", row.programme)
+        else:
+            same = _agency_key(row.question_id, row.responsible_agency, row.programme)
+        if same in cells:
+            relations.append(Relation(same, (key,)))
+    for (question, programme, scope), _ in data.trend.groupby(
+        ["question_id", "programme", "scope"], sort=False
+    ):
+        relations.append(
+            Relation(
+                _trend_key(question, programme, "All", scope),
+                tuple(_trend_key(question, programme, a, scope) for a in AGENCIES),
+            )
+        )
     return cells, relations
 
 
@@ -347,4 +392,52 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
         if data.build.is_bulletin_mode
         else []
     )
-    return Layout(minimum_n, hidden, area_rows, tables, agency, reconciliation)
+    return Layout(
+        minimum_n, hidden, area_rows, tables, agency, trend_rows(data, cells, shown), reconciliation
+    )
+
+
+def trend_rows(data: ReportData, cells: dict[tuple, int], shown) -> list[TrendRow]:
+    """The trend's rows; a change is shown only when both of its levels are."""
+    questions = data.questions.set_index("question_id")
+    rows = []
+    for row in data.trend.itertuples():
+        key = _trend_key(row.question_id, row.programme, row.responsible_agency, row.scope)
+        cell = shown(
+            key,
+            Cell(
+                int(row.n),
+                int(row.n_yes),
+                _none_if_na(row.pct_yes),
+                _none_if_na(row.ci_low),
+                _none_if_na(row.ci_high),
+            ),
+        )
+        baseline = None if pd.isna(row.baseline_programme) else str(row.baseline_programme)
+        baseline_key = (
+            _trend_key(row.question_id, baseline, row.responsible_agency, row.scope)
+            if baseline
+            else None
+        )
+        has_change = baseline_key in cells and not pd.isna(row.change_pp)
+        both = (
+            has_change
+            and not cell.suppressed
+            and not shown(baseline_key, Cell(cells[baseline_key])).suppressed
+        )
+        rows.append(
+            TrendRow(
+                question_id=int(row.question_id),
+                short_name=str(questions.loc[row.question_id, "short_name"]),
+                programme=str(row.programme),
+                agency=str(row.responsible_agency),
+                scope=str(row.scope),
+                cell=cell,
+                comparability=None if pd.isna(row.comparability) else str(row.comparability),
+                baseline=baseline,
+                change_pp=_none_if_na(row.change_pp) if both else None,
+                p_value=_none_if_na(row.p_value) if both else None,
+                change_hidden=has_change and not both,
+            )
+        )
+    return rows
