@@ -1,7 +1,7 @@
--- Where every judgement row ends: counted for a sample case, a duplicate,
--- quarantined, or set aside (question not harmonised; case not in the sample).
--- Judgements held as columns of a case row (OMI2) are not rows received: they
--- follow their case row, and only received rows enter the sample flow.
+-- Where every judgement row received ends: counted for a sample case, a
+-- duplicate, quarantined, or set aside (question not harmonised; case not in
+-- the sample). Judgements held as columns of a case row (OMI2) are not rows
+-- received: they follow their case row; only the sample's enter here.
 
 with
 
@@ -17,7 +17,9 @@ sampled_cases as (
     select * from {{ ref('int_cases_sampled') }}
 ),
 
-marked as (
+-- Judgements received as rows of their own: every one, with identical copies
+-- and conflicting answers found.
+received as (
     select
         judgements.*,
         question_sources.question_id,
@@ -42,6 +44,37 @@ marked as (
         on
             judgements.programme = sampled_cases.programme
             and judgements.case_key = sampled_cases.case_key
+    where judgements.is_received_row
+),
+
+-- Judgements held in a case row: only those of a case row in the sample, for
+-- a harmonised question. The rest follow their case row's outcome (a
+-- duplicate, quarantined or excluded case row), which the case flow counts;
+-- an unreadable one for a harmonised question quarantined its case row.
+held as (
+    select
+        judgements.*,
+        question_sources.question_id,
+        true as is_sample_case,
+        1 as copy_number,
+        1 as versions_of_answer
+    from judgements
+    inner join sampled_cases
+        on
+            judgements.programme = sampled_cases.programme
+            and judgements.source_file = sampled_cases.source_file
+            and judgements.source_row = sampled_cases.source_row
+    inner join question_sources
+        on
+            judgements.programme = question_sources.programme
+            and judgements.source_ref = question_sources.source_ref
+    where not judgements.is_received_row
+),
+
+marked as (
+    select * from received
+    union all by name
+    select * from held
 ),
 
 classified as (
