@@ -16,6 +16,7 @@ final as (
         sort_order,
         agency_basis,
         baseline_programme,
+        column_prefix,
         in_bulletin,
         national_sample
     from programmes

@@ -195,7 +195,7 @@ def test_a_minimum_n_hides_small_cells_everywhere_but_the_warehouse(warehouse, t
 
     data = read_report_data(warehouse)
     layout = build_layout(data, 60)
-    cells, relations = disclosure_cells(data)
+    cells, relations = disclosure_cells(data, layout.bulletin)
     hidden = layout.suppression
     assert result.primary_suppressed == sum(n < 60 for n in cells.values()) > 0
     assert result.secondary_suppressed > 0

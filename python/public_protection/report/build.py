@@ -84,7 +84,8 @@ def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> 
     tables = report_tables(db, minimum_n)
     data, layout, findings, sheets = tables.data, tables.layout, tables.findings, tables.sheets
     method = str(data.models["method"].iloc[0]) if len(data.models) else "not run"
-    context = ReportContext(db.name, method, report_title(data.build), data.build)
+    title = report_title(data.build, layout.bulletin)
+    context = ReportContext(db.name, method, title, data.build)
     html = render_html(data, layout, findings, context, tables.trend_findings)
     notes = [
         f"Built from {db.name} ({data.build.describe()}). "

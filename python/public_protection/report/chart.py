@@ -1,4 +1,5 @@
-"""Figure 1 as inline SVG: the change from OMI2 to Q&I per question, CRC vs NPS.
+"""Figure 1 as inline SVG: the change from the bulletin's baseline programme to the later one
+(OMI2 to Q&I) per question, CRC vs NPS.
 
 Drawn by hand (no charting library, no script) so the report stays one file
 that renders offline in any browser and prints cleanly.
@@ -43,7 +44,7 @@ def _tick_label(value: float) -> str:
     return "0" if value == 0 else signed(value, 0)
 
 
-def figure_1_svg(changes: list[AgencyChange]) -> str:
+def figure_1_svg(changes: list[AgencyChange], baseline: str, later: str) -> str:
     """The chart; suppressed bars are left out and labelled [c]."""
     questions = sorted({c.question_id for c in changes})
     by_key = {(c.question_id, c.agency): c for c in changes}
@@ -64,7 +65,8 @@ def figure_1_svg(changes: list[AgencyChange]) -> str:
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         'aria-labelledby="figure-1-title figure-1-desc" font-family="Arial, sans-serif" '
         'font-size="12">',
-        '<title id="figure-1-title">Figure 1: change in % yes from OMI2 to Q&amp;I, '
+        f'<title id="figure-1-title">Figure 1: change in % yes from {escape(baseline)} to '
+        f"{escape(later)}, "
         "CRC vs NPS</title>",
         '<desc id="figure-1-desc">Horizontal bars, one pair per question: the change in '
         "percentage points for cases now allocated to CRCs and to the NPS. An asterisk "
@@ -94,7 +96,8 @@ def figure_1_svg(changes: list[AgencyChange]) -> str:
         tick += 5
     out.append(
         f'<text x="{(plot_left + plot_right) / 2:.1f}" y="{plot_bottom + 36}" '
-        'text-anchor="middle">change from OMI2 to Q&amp;I (percentage points)</text>'
+        f'text-anchor="middle">change from {escape(baseline)} to {escape(later)} '
+        "(percentage points)</text>"
     )
     for index, question in enumerate(questions):
         top = TOP + index * group_height
@@ -122,7 +125,7 @@ def figure_1_svg(changes: list[AgencyChange]) -> str:
                 f'data-change="{value:.4f}" x="{left:.1f}" y="{y}" '
                 f'width="{max(right - left, 0.5):.1f}" height="{BAR_HEIGHT}" '
                 f'fill="{AGENCY_COLOURS[agency]}"><title>Q{question} {agency}: '
-                f"{change.omi2.pct_yes:.1f}% to {change.qi.pct_yes:.1f}% "
+                f"{change.baseline.pct_yes:.1f}% to {change.later.pct_yes:.1f}% "
                 f"({label} points)</title></rect>"
                 f'<text x="{label_x:.1f}" y="{y + BAR_HEIGHT - 3}" text-anchor="{anchor}" '
                 f'font-size="11">{label}</text>'

@@ -16,9 +16,13 @@ import pandas as pd
 from public_protection.build_info import BuildInfo, BuildInfoMissing, read_build_info
 
 QUERIES = {
-    "questions": "select question_id, stage, short_name, wording "
+    "questions": "select question_id, stage, short_name, wording, bulletin_table_no "
     "from marts.dim_question order by question_id",
-    "areas": "select area, omi2_n, qi_n, total_n from reporting.rpt_sample_by_area order by area",
+    # the bulletin's programmes, in order: its tables' columns
+    "programmes": "select programme, column_prefix, baseline_programme, fieldwork_start_year, "
+    "fieldwork_end_year, agency_basis from marts.dim_programme where in_bulletin "
+    "order by sort_order",
+    "areas": "select * from reporting.rpt_sample_by_area order by area",
     "subgroups": "select * from reporting.rpt_judgement_by_subgroup "
     "order by question_id, variable_order, category_order, programme",
     "agency": "select * from reporting.rpt_agency_change order by question_id, responsible_agency",
@@ -50,6 +54,7 @@ STAGE_FOR_SCHEMA = {
 @dataclass
 class ReportData:
     questions: pd.DataFrame
+    programmes: pd.DataFrame
     areas: pd.DataFrame
     subgroups: pd.DataFrame
     agency: pd.DataFrame

@@ -24,9 +24,6 @@ from public_protection.report.data import ReportData
 from public_protection.report.disclosure import SUPPRESSED
 from public_protection.report.findings import QuestionFindings
 from public_protection.report.tables import (
-    FIGURE_TITLE,
-    PROGRAMMES,
-    TABLE_TITLES,
     TREND_TITLE,
     Cell,
     Layout,
@@ -67,26 +64,25 @@ def export_sheets(
     labelled = [(f"Q{q}", found) for q, found in sorted(findings.items())] + [
         (f"Q{q} (trend)", found) for q, found in sorted((trend_findings or {}).items())
     ]
+    bulletin = layout.bulletin
+    table_1 = [*bulletin.programmes, "Total"]
     sheets: list[Sheet] = [
         (
             "table_1",
-            f"Table 1: {TABLE_TITLES[1]}",
-            ["Area", "OMI2", "Q&I", "Total"],
-            [
-                [row.area, *(_n(row.cells[c]) for c in ("OMI2", "Q&I", "Total"))]
-                for row in layout.areas
-            ],
+            f"Table 1: {bulletin.table_1_title}",
+            ["Area", *table_1],
+            [[row.area, *(_n(row.cells[c]) for c in table_1)] for row in layout.areas],
         )
     ]
     header = ["Variable", "Category"]
-    for programme in PROGRAMMES:
+    for programme in bulletin.columns:
         label = "All cases" if programme == "All" else programme
         header += [f"{label} n", f"{label} % yes", f"{label} 95% CI low", f"{label} 95% CI high"]
     for table in layout.subgroup_tables:
         rows = []
         for row in table.rows:
             values: list = [row.variable_label, row.category]
-            for programme in PROGRAMMES:
+            for programme in bulletin.columns:
                 cell = row.cells.get(programme) or Cell(None)
                 values += [
                     _n(cell),
@@ -101,14 +97,14 @@ def export_sheets(
     sheets.append(
         (
             "figure_1",
-            f"Figure 1: {FIGURE_TITLE}",
+            f"Figure 1: {bulletin.figure_title}",
             [
                 "Question",
                 "Agency",
-                "OMI2 n",
-                "OMI2 % yes",
-                "Q&I n",
-                "Q&I % yes",
+                f"{bulletin.baseline} n",
+                f"{bulletin.baseline} % yes",
+                f"{bulletin.later} n",
+                f"{bulletin.later} % yes",
                 "Change (percentage points)",
                 "p-value",
                 "Significant at 5%",
@@ -117,10 +113,10 @@ def export_sheets(
                 [
                     f"Q{c.question_id} {c.short_name}",
                     c.agency,
-                    _n(c.omi2),
-                    _one_dp(c.omi2, c.omi2.pct_yes),
-                    _n(c.qi),
-                    _one_dp(c.qi, c.qi.pct_yes),
+                    _n(c.baseline),
+                    _one_dp(c.baseline, c.baseline.pct_yes),
+                    _n(c.later),
+                    _one_dp(c.later, c.later.pct_yes),
                     SUPPRESSED if c.suppressed else round(c.change_pp, 1),
                     SUPPRESSED if c.suppressed else float(f"{c.p_value:.4g}"),
                     SUPPRESSED if c.suppressed else ("Yes" if c.is_significant else "No"),

@@ -183,10 +183,14 @@ def _separation_sentence(
 def _programme_verdict(model, terms: pd.DataFrame) -> str:
     stepwise = terms[(terms["model_kind"] == "stepwise") & (terms["variable"] == "programme")]
     if bool(model.programme_selected) and len(stepwise):
-        term = stepwise.iloc[0]
-        direction = "lower" if term.odds_ratio < 1 else "higher"
+        # each programme against the reference (the first): "Q&I cases had lower odds"
+        compared = [
+            f"{term.level} cases had {'lower' if term.odds_ratio < 1 else 'higher'} odds"
+            for term in stepwise.itertuples()
+        ]
+        against = f" than {stepwise.iloc[0].reference_level} cases" if len(compared) > 1 else ""
         return (
-            f"Inspection programme was selected: Q&I cases had {direction} odds of a positive "
+            f"Inspection programme was selected: {', '.join(compared)}{against} of a positive "
             f"judgement ({format_p(model.programme_p_value)})."
         )
     return (

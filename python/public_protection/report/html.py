@@ -16,20 +16,19 @@ from public_protection.report.disclosure import SUPPRESSED
 from public_protection.report.findings import QuestionFindings, format_p
 from public_protection.report.forest import forest_plot_svg
 from public_protection.report.tables import (
-    FIGURE_TITLE,
-    PROGRAMMES,
     TABLE_TITLES,
     TREND_TITLE,
+    Bulletin,
     Cell,
     Layout,
     ReconciliationRow,
     TrendRow,
 )
 
-PROGRAMME_LABELS = {"All": "All cases", "OMI2": "OMI2 cases", "Q&I": "Q&I cases"}
 
-
-BULLETIN_TITLE = "The quality of public protection work: OMI2 and Q&I compared"
+def bulletin_title(bulletin: Bulletin) -> str:
+    """The bulletin's title: "The quality of public protection work: OMI2 and Q&I compared"."""
+    return f"The quality of public protection work: {' and '.join(bulletin.programmes)} compared"
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,10 @@ class ReportContext:
     build: BuildInfo
 
 
-def report_title(build: BuildInfo) -> str:
+def report_title(build: BuildInfo, bulletin: Bulletin) -> str:
     """The bulletin's title in bulletin mode; in user mode one made from the data."""
     if build.is_bulletin_mode:
-        return BULLETIN_TITLE
+        return bulletin_title(bulletin)
     programmes = (build.programmes or "no programme").replace(", ", " and ")
     return f"The quality of public protection work: {programmes} case assessments, {build.period}"
 
@@ -207,10 +206,21 @@ def render_html(
         trend_title=TREND_TITLE,
         trend=trend_table(layout.trend),
         titles=TABLE_TITLES,
-        figure_title=FIGURE_TITLE,
-        figure_svg=Markup(figure_1_svg(layout.agency)),
-        programmes=PROGRAMMES,
-        programme_labels=PROGRAMME_LABELS,
+        bulletin=layout.bulletin,
+        figure_title=layout.bulletin.figure_title,
+        figure_svg=Markup(
+            figure_1_svg(layout.agency, layout.bulletin.baseline, layout.bulletin.later)
+        ),
+        programmes=layout.bulletin.columns,
+        programme_labels={"All": "All cases"}
+        | {p: f"{p} cases" for p in layout.bulletin.programmes},
+        fieldwork={
+            row.programme: f"{row.fieldwork_start_year}–{row.fieldwork_end_year}"
+            for row in data.programmes.itertuples()
+        },
+        proxy_programmes=[
+            row.programme for row in data.programmes.itertuples() if row.agency_basis == "proxy"
+        ],
         flows=flows,
         dq=dq_summary(data.checks),
         reconciliation=reconciliation_summary(layout.reconciliation),

@@ -14,7 +14,6 @@ import pandas as pd
 from public_protection.report.data import ReportData
 from public_protection.report.disclosure import Relation, Suppression, suppress
 
-PROGRAMMES = ("All", "OMI2", "Q&I")
 AGENCIES = ("CRC", "NPS")
 
 VARIABLE_LABELS = {
@@ -33,9 +32,9 @@ VARIABLE_LABELS = {
     "child_protection_case": "Child protection case",
 }
 
-# The bulletin's table titles (Tables 2-8 are questions 1-7).
+# The bulletin's table titles (Tables 2-8 are questions 1-7; Table 1's names the
+# programmes: table_titles()).
 TABLE_TITLES = {
-    1: "OMI2 and Q&I cases by area",
     2: "Inspector judgements regarding the correct identification of RoSH level",
     3: "Inspector judgements regarding the assessment of risk of harm to the public",
     4: "Inspector judgements regarding the assessment of risk of harm to known adults",
@@ -44,8 +43,53 @@ TABLE_TITLES = {
     7: "Inspector judgements regarding responses to changes in risk of harm",
     8: "Inspector judgements regarding the taking of all reasonable action",
 }
-FIGURE_TITLE = "Change in quality of public protection work from OMI2 to Q&I; CRC vs NPS"
 TREND_TITLE = "The trend across inspection programmes, by question and agency"
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """The bulletin's programmes (dim_programme, in_bulletin), in order: its tables' columns."""
+
+    programmes: tuple[str, ...]
+    prefixes: dict[str, str]  # programme -> its column prefix (omi2_n)
+    baseline: str  # Figure 1's "from"
+    later: str  # Figure 1's "to"
+    questions: dict[int, int]  # bulletin table number -> its question (Table 2: question 1)
+
+    @classmethod
+    def read(cls, frame: pd.DataFrame, questions: pd.DataFrame) -> Bulletin:
+        programmes = tuple(frame["programme"])
+        later = next(
+            (r.programme for r in frame.itertuples() if r.baseline_programme in programmes),
+            programmes[-1],
+        )
+        baseline = next(
+            (str(r.baseline_programme) for r in frame.itertuples() if r.programme == later),
+            programmes[0],
+        )
+        tables = {
+            int(row.bulletin_table_no): int(row.question_id)
+            for row in questions.itertuples()
+            if not pd.isna(row.bulletin_table_no)
+        }
+        prefixes = dict(zip(frame["programme"], frame["column_prefix"], strict=True))
+        return cls(programmes, prefixes, baseline, later, tables)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The subgroup tables' columns: all cases, then each programme."""
+        return ("All", *self.programmes)
+
+    @property
+    def table_1_title(self) -> str:
+        return f"{' and '.join(self.programmes)} cases by area"
+
+    @property
+    def figure_title(self) -> str:
+        return (
+            f"Change in quality of public protection work from {self.baseline} to "
+            f"{self.later}; CRC vs NPS"
+        )
 
 
 @dataclass(frozen=True)
@@ -80,7 +124,7 @@ class SubgroupTable:
 @dataclass(frozen=True)
 class AreaRow:
     area: str
-    cells: dict[str, Cell]  # "OMI2" / "Q&I" / "Total"
+    cells: dict[str, Cell]  # each bulletin programme, and "Total"
 
 
 @dataclass(frozen=True)
@@ -88,8 +132,8 @@ class AgencyChange:
     question_id: int
     short_name: str
     agency: str
-    omi2: Cell
-    qi: Cell
+    baseline: Cell  # the bulletin's baseline programme (OMI2)
+    later: Cell  # the programme compared with it (Q&I)
     change_pp: float | None
     p_value: float | None
     is_significant: bool | None
@@ -132,6 +176,7 @@ class TrendRow:
 
 @dataclass
 class Layout:
+    bulletin: Bulletin
     minimum_n: int
     suppression: Suppression
     areas: list[AreaRow]
@@ -158,28 +203,32 @@ def _trend_key(question: int, programme: str, agency: str, scope: str) -> tuple:
     return ("trend", question, programme, agency, scope)
 
 
-def disclosure_cells(data: ReportData) -> tuple[dict[tuple, int], list[Relation]]:
+def disclosure_cells(
+    data: ReportData, bulletin: Bulletin
+) -> tuple[dict[tuple, int], list[Relation]]:
     """Every published count and the sums that link them."""
     cells: dict[tuple, int] = {}
     relations: list[Relation] = []
     areas = list(data.areas["area"])
-    for row in data.areas.itertuples():
-        for column, n in (("OMI2", row.omi2_n), ("Q&I", row.qi_n), ("Total", row.total_n)):
-            cells[_area_key(row.area, column)] = int(n)
+    table_1 = {p: f"{bulletin.prefixes[p]}_n" for p in bulletin.programmes} | {"Total": "total_n"}
+    for row in data.areas.to_dict("records"):
+        for column, source in table_1.items():
+            cells[_area_key(row["area"], column)] = int(row[source])
         relations.append(
             Relation(
-                _area_key(row.area, "Total"),
-                (_area_key(row.area, "OMI2"), _area_key(row.area, "Q&I")),
+                _area_key(row["area"], "Total"),
+                tuple(_area_key(row["area"], p) for p in bulletin.programmes),
             )
         )
-    for column, source in (("OMI2", "omi2_n"), ("Q&I", "qi_n"), ("Total", "total_n")):
+    for column, source in table_1.items():
         cells[_area_key("Total", column)] = int(data.areas[source].sum())
         relations.append(
             Relation(_area_key("Total", column), tuple(_area_key(a, column) for a in areas))
         )
     relations.append(
         Relation(
-            _area_key("Total", "Total"), (_area_key("Total", "OMI2"), _area_key("Total", "Q&I"))
+            _area_key("Total", "Total"),
+            tuple(_area_key("Total", p) for p in bulletin.programmes),
         )
     )
 
@@ -188,14 +237,14 @@ def disclosure_cells(data: ReportData) -> tuple[dict[tuple, int], list[Relation]
         cells[_subgroup_key(row.question_id, row.variable, row.category, row.programme)] = int(
             row.n
         )
-    # OMI2 + Q&I = All, for every row of every table.
+    # The programmes add up to All (OMI2 + Q&I), for every row of every table.
     for (question, variable, category), _ in sub.groupby(
         ["question_id", "variable", "category"], sort=False
     ):
         relations.append(
             Relation(
                 _subgroup_key(question, variable, category, "All"),
-                tuple(_subgroup_key(question, variable, category, p) for p in ("OMI2", "Q&I")),
+                tuple(_subgroup_key(question, variable, category, p) for p in bulletin.programmes),
             )
         )
     # The categories of a variable add up to (at most) the All cases row.
@@ -209,11 +258,14 @@ def disclosure_cells(data: ReportData) -> tuple[dict[tuple, int], list[Relation]
             )
         )
     # CRC + NPS = the programme's All cases n (Figure 1 against Tables 2-8).
-    for row in data.agency.itertuples():
-        cells[_agency_key(row.question_id, row.responsible_agency, "OMI2")] = int(row.omi2_n)
-        cells[_agency_key(row.question_id, row.responsible_agency, "Q&I")] = int(row.qi_n)
+    pair = (bulletin.baseline, bulletin.later)
+    for row in data.agency.to_dict("records"):
+        for programme in pair:
+            cells[_agency_key(row["question_id"], row["responsible_agency"], programme)] = int(
+                row[f"{bulletin.prefixes[programme]}_n"]
+            )
     for question in sorted(set(data.agency["question_id"])):
-        for programme in ("OMI2", "Q&I"):
+        for programme in pair:
             relations.append(
                 Relation(
                     _subgroup_key(question, "all", "All cases", programme),
@@ -245,26 +297,28 @@ def disclosure_cells(data: ReportData) -> tuple[dict[tuple, int], list[Relation]
     return cells, relations
 
 
-TABLE1_COLUMNS = {"omi2_n": "OMI2", "qi_n": "Q&I", "total_n": "Total"}
-TEXT_AGENCY_FACT = re.compile(r"q(?P<question>\d)_(?P<agency>crc|nps)_(?P<programme>omi2|qi)_pct")
-
-
-def reconciliation_cell(check_id: str) -> tuple | None:
+def reconciliation_cell(check_id: str, bulletin: Bulletin) -> tuple | None:
     """The layout cell a reconciliation figure is taken from, when there is one."""
+    by_prefix = {prefix: programme for programme, prefix in bulletin.prefixes.items()}
+    table_1 = {f"{prefix}_n": programme for prefix, programme in by_prefix.items()}
+    table_1["total_n"] = "Total"
     parts = check_id.split(":")
-    if parts[0] == "table1" and len(parts) == 3 and parts[2] in TABLE1_COLUMNS:
-        return _area_key(parts[1], TABLE1_COLUMNS[parts[2]])
+    if parts[0] == "table1" and len(parts) == 3 and parts[2] in table_1:
+        return _area_key(parts[1], table_1[parts[2]])
     if parts[0].startswith("table") and len(parts) == 5:
-        question = int(parts[0].removeprefix("table")) - 1
-        return _subgroup_key(question, parts[1], parts[2], parts[3])
-    if parts[0] == "text" and (match := TEXT_AGENCY_FACT.match(parts[1])):
-        programme = "OMI2" if match["programme"] == "omi2" else "Q&I"
-        return _agency_key(int(match["question"]), match["agency"].upper(), programme)
+        table_no = int(parts[0].removeprefix("table"))
+        return _subgroup_key(bulletin.questions.get(table_no), parts[1], parts[2], parts[3])
+    prefixes = "|".join(re.escape(p) for p in by_prefix)
+    fact = re.compile(rf"q(?P<question>\d+)_(?P<agency>crc|nps)_(?P<prefix>{prefixes})_pct")
+    if parts[0] == "text" and (match := fact.match(parts[1])):
+        return _agency_key(
+            int(match["question"]), match["agency"].upper(), by_prefix[match["prefix"]]
+        )
     return None
 
 
 def reconciliation_rows(
-    frame: pd.DataFrame, hidden: Suppression, minimum_n: int
+    frame: pd.DataFrame, hidden: Suppression, minimum_n: int, bulletin: Bulletin
 ) -> list[ReconciliationRow]:
     """The reconciliation under the tables' disclosure rule.
 
@@ -277,7 +331,7 @@ def reconciliation_rows(
     rows = []
     for r in frame.itertuples():
         value = None if pd.isna(r.warehouse_value) else float(r.warehouse_value)
-        cell = reconciliation_cell(r.check_id)
+        cell = reconciliation_cell(r.check_id, bulletin)
         if r.is_match or value is None:
             hide = False
         elif cell is not None:
@@ -315,7 +369,8 @@ def _none_if_na(value) -> float | None:
 
 def build_layout(data: ReportData, minimum_n: int) -> Layout:
     """Lay out Table 1, Tables 2-8 and Figure 1's data, suppressing small cells."""
-    cells, relations = disclosure_cells(data)
+    bulletin = Bulletin.read(data.programmes, data.questions)
+    cells, relations = disclosure_cells(data, bulletin)
     hidden = suppress(cells, relations, minimum_n)
 
     def shown(key: tuple, cell: Cell) -> Cell:
@@ -329,7 +384,7 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
             area,
             {
                 c: shown(_area_key(area, c), Cell(cells[_area_key(area, c)]))
-                for c in ("OMI2", "Q&I", "Total")
+                for c in (*bulletin.programmes, "Total")
             },
         )
         for area in [*data.areas["area"], "Total"]
@@ -353,47 +408,58 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
                     ),
                 )
             rows.append(SubgroupRow(variable, VARIABLE_LABELS[variable], category, by_programme))
+        table_no = int(questions.loc[question, "bulletin_table_no"])
         tables.append(
             SubgroupTable(
-                table_no=int(question) + 1,
+                table_no=table_no,
                 question_id=int(question),
-                title=TABLE_TITLES[int(question) + 1],
+                title=TABLE_TITLES[table_no],
                 wording=str(questions.loc[question, "wording"]),
                 rows=rows,
             )
         )
 
     agency: list[AgencyChange] = []
-    for row in data.agency.itertuples():
-        omi2 = shown(
-            _agency_key(row.question_id, row.responsible_agency, "OMI2"),
-            Cell(int(row.omi2_n), int(row.omi2_n_yes), float(row.omi2_pct_yes)),
-        )
-        qi = shown(
-            _agency_key(row.question_id, row.responsible_agency, "Q&I"),
-            Cell(int(row.qi_n), int(row.qi_n_yes), float(row.qi_pct_yes)),
+    for row in data.agency.to_dict("records"):
+        baseline, later = (
+            shown(
+                _agency_key(row["question_id"], row["responsible_agency"], programme),
+                Cell(
+                    int(row[f"{bulletin.prefixes[programme]}_n"]),
+                    int(row[f"{bulletin.prefixes[programme]}_n_yes"]),
+                    float(row[f"{bulletin.prefixes[programme]}_pct_yes"]),
+                ),
+            )
+            for programme in (bulletin.baseline, bulletin.later)
         )
         # The change is shown only when both of its levels are.
-        both = not (omi2.suppressed or qi.suppressed)
+        both = not (baseline.suppressed or later.suppressed)
         agency.append(
             AgencyChange(
-                question_id=int(row.question_id),
-                short_name=str(questions.loc[row.question_id, "short_name"]),
-                agency=row.responsible_agency,
-                omi2=omi2,
-                qi=qi,
-                change_pp=float(row.change_pp) if both else None,
-                p_value=float(row.p_value) if both else None,
-                is_significant=bool(row.is_significant_at_05) if both else None,
+                question_id=int(row["question_id"]),
+                short_name=str(questions.loc[row["question_id"], "short_name"]),
+                agency=row["responsible_agency"],
+                baseline=baseline,
+                later=later,
+                change_pp=float(row["change_pp"]) if both else None,
+                p_value=float(row["p_value"]) if both else None,
+                is_significant=bool(row["is_significant_at_05"]) if both else None,
             )
         )
     reconciliation = (
-        reconciliation_rows(data.reconciliation, hidden, minimum_n)
+        reconciliation_rows(data.reconciliation, hidden, minimum_n, bulletin)
         if data.build.is_bulletin_mode
         else []
     )
     return Layout(
-        minimum_n, hidden, area_rows, tables, agency, trend_rows(data, cells, shown), reconciliation
+        bulletin,
+        minimum_n,
+        hidden,
+        area_rows,
+        tables,
+        agency,
+        trend_rows(data, cells, shown),
+        reconciliation,
     )
 
 
