@@ -318,8 +318,8 @@ def compare(baseline: str, scratch: Path, log: Path, repeats: int = 3) -> str:
         f"{builds['after'][0] / builds['before'][0] - 1:+.0%} | {builds['before'][1]:,.0f} | "
         f"{builds['after'][1]:,.0f} |",
         "",
-        f"Target: `run` at scale 1 down by at least a third: "
-        f"{'met' if cut >= 1 / 3 else 'not met'} ({cut:.0%} less).",
+        f"`run` at scale 1 takes {abs(cut):.0%} {'less' if cut >= 0 else 'more'} time than "
+        f"at `{baseline}`.",
         COMPARISON_END,
     ]
     return "\n".join(lines) + "\n"

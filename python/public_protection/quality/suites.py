@@ -375,9 +375,11 @@ def subgroup_guard() -> Guard:
     )
 
 
-def agency_change_guard() -> Guard:
-    sql = "select p_value, omi2_n, qi_n from reporting.rpt_agency_change"
-    checks = [_between("p_value", 0, 1), _between("omi2_n", 1), _between("qi_n", 1)]
+def agency_change_guard(scope: Scope) -> Guard:
+    # the bulletin's two programmes' columns (omi2_n, qi_n)
+    counts = [f"{scope.prefixes[p]}_n" for p in scope.bulletin]
+    sql = f"select p_value, {', '.join(counts)} from reporting.rpt_agency_change"
+    checks = [_between("p_value", 0, 1), *(_between(c, 1) for c in counts)]
     return Guard("reporting_agency_change", "reporting.rpt_agency_change", sql, checks)
 
 

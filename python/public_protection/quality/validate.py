@@ -245,7 +245,7 @@ def build_guards(
         dim_case_guard(scope),
         fct_case_judgement_guard(),
         subgroup_guard(),
-        agency_change_guard(),
+        agency_change_guard(scope),
         distribution_guard(bounds, reference, programmes, scope),
     ]
 
