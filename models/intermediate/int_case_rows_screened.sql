@@ -8,8 +8,11 @@ case_rows as (
     select * from {{ ref('int_case_rows_unioned') }}
 ),
 
+-- only judgements held in a case row that cannot be read (filtered here, where
+-- read, so the rest are never held in memory)
 judgement_rows as (
     select * from {{ ref('int_judgement_rows_unioned') }}
+    where not is_received_row and read_problem is not null
 ),
 
 question_sources as (
@@ -31,7 +34,6 @@ unreadable_judgements as (
         on
             judgement_rows.programme = question_sources.programme
             and judgement_rows.source_ref = question_sources.source_ref
-    where not judgement_rows.is_received_row and judgement_rows.read_problem is not null
     group by all
 ),
 

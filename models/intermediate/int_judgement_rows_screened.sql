@@ -1,12 +1,15 @@
 -- Where every judgement row received ends: counted for a sample case, a
 -- duplicate, quarantined, or set aside (question not harmonised; case not in
 -- the sample). Judgements held as columns of a case row (OMI2) are not rows
--- received: they follow their case row; only the sample's enter here.
+-- received: they follow their case row, and are not listed here.
 
 with
 
-judgements as (
+-- judgements received as rows of their own (those held in a case row follow
+-- their case row: int_judgements_harmonised takes the sample's)
+received_rows as (
     select * from {{ ref('int_judgement_rows_unioned') }}
+    where is_received_row
 ),
 
 question_sources as (
@@ -21,60 +24,33 @@ sampled_cases as (
 -- and conflicting answers found.
 received as (
     select
-        judgements.*,
+        received_rows.*,
         question_sources.question_id,
         sampled_cases.case_key is not null as is_sample_case,
         row_number() over (
             partition by
-                judgements.programme,
-                judgements.case_key,
-                judgements.source_ref,
-                judgements.answer
-            order by judgements.source_file, judgements.source_row
+                received_rows.programme,
+                received_rows.case_key,
+                received_rows.source_ref,
+                received_rows.answer
+            order by received_rows.source_file, received_rows.source_row
         ) as copy_number,
-        count(distinct coalesce(judgements.answer, '')) over (
-            partition by judgements.programme, judgements.case_key, judgements.source_ref
+        count(distinct coalesce(received_rows.answer, '')) over (
+            partition by received_rows.programme, received_rows.case_key, received_rows.source_ref
         ) as versions_of_answer
-    from judgements
+    from received_rows
     left join question_sources
         on
-            judgements.programme = question_sources.programme
-            and judgements.source_ref = question_sources.source_ref
+            received_rows.programme = question_sources.programme
+            and received_rows.source_ref = question_sources.source_ref
     left join sampled_cases
         on
-            judgements.programme = sampled_cases.programme
-            and judgements.case_key = sampled_cases.case_key
-    where judgements.is_received_row
-),
-
--- Judgements held in a case row: only those of a case row in the sample, for
--- a harmonised question. The rest follow their case row's outcome (a
--- duplicate, quarantined or excluded case row), which the case flow counts;
--- an unreadable one for a harmonised question quarantined its case row.
-held as (
-    select
-        judgements.*,
-        question_sources.question_id,
-        true as is_sample_case,
-        1 as copy_number,
-        1 as versions_of_answer
-    from judgements
-    inner join sampled_cases
-        on
-            judgements.programme = sampled_cases.programme
-            and judgements.source_file = sampled_cases.source_file
-            and judgements.source_row = sampled_cases.source_row
-    inner join question_sources
-        on
-            judgements.programme = question_sources.programme
-            and judgements.source_ref = question_sources.source_ref
-    where not judgements.is_received_row
+            received_rows.programme = sampled_cases.programme
+            and received_rows.case_key = sampled_cases.case_key
 ),
 
 marked as (
     select * from received
-    union all by name
-    select * from held
 ),
 
 classified as (
