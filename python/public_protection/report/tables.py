@@ -103,6 +103,17 @@ class Cell:
     ci_high: float | None = None
     suppressed: str | None = None  # "primary" / "secondary"
 
+    @classmethod
+    def of(cls, row) -> Cell:
+        """The cell of a reporting row with n, n_yes, pct_yes, ci_low and ci_high."""
+        return cls(
+            int(row.n),
+            int(row.n_yes),
+            _none_if_na(row.pct_yes),
+            _none_if_na(row.ci_low),
+            _none_if_na(row.ci_high),
+        )
+
 
 @dataclass(frozen=True)
 class SubgroupRow:
@@ -399,13 +410,7 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
             for row in group.itertuples():
                 by_programme[row.programme] = shown(
                     _subgroup_key(question, variable, category, row.programme),
-                    Cell(
-                        int(row.n),
-                        int(row.n_yes),
-                        _none_if_na(row.pct_yes),
-                        _none_if_na(row.ci_low),
-                        _none_if_na(row.ci_high),
-                    ),
+                    Cell.of(row),
                 )
             rows.append(SubgroupRow(variable, VARIABLE_LABELS[variable], category, by_programme))
         table_no = int(questions.loc[question, "bulletin_table_no"])
@@ -469,16 +474,7 @@ def trend_rows(data: ReportData, cells: dict[tuple, int], shown) -> list[TrendRo
     rows = []
     for row in data.trend.itertuples():
         key = _trend_key(row.question_id, row.programme, row.responsible_agency, row.scope)
-        cell = shown(
-            key,
-            Cell(
-                int(row.n),
-                int(row.n_yes),
-                _none_if_na(row.pct_yes),
-                _none_if_na(row.ci_low),
-                _none_if_na(row.ci_high),
-            ),
-        )
+        cell = shown(key, Cell.of(row))
         baseline = None if pd.isna(row.baseline_programme) else str(row.baseline_programme)
         baseline_key = (
             _trend_key(row.question_id, baseline, row.responsible_agency, row.scope)
