@@ -27,7 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from public_protection.catalog import comment_statements, table_spec
-from public_protection.categories import AGE_GROUPS, AREAS, OFFENCE_CATEGORIES
+from public_protection.categories import AGE_GROUPS, OFFENCE_CATEGORIES
 from public_protection.regression.stepwise import (
     Block,
     Fit,
@@ -57,8 +57,9 @@ CANDIDATES: dict[str, list] = {
     "supervision_type": ["Community sentence", "Post-custody"],
     "rosh_level": ["Low", "Medium", "High/Very high"],
     "mappa_eligible": [False, True],
-    # London (the largest area) is the reference.
-    "area": ["London", *(a for a in AREAS if a != "London")],
+    # the areas in the data, the largest (most cases) first as the reference (London
+    # in the bulletin's sample): area_levels()
+    "area": [],
     "offence_category": list(OFFENCE_CATEGORIES),
     "domestic_abuse_perpetrator": [False, True],
     "iom_case": [False, True],
@@ -161,11 +162,21 @@ def read_cases(db: Path) -> pd.DataFrame:
         return con.execute(sql).df()
 
 
-def fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str) -> ModelRun:
+def area_levels(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every area of the sample, the one with most cases first (the reference), then by name."""
+    areas = con.execute(
+        "select area, count(*) as cases from marts.dim_case group by area order by 2 desc, 1"
+    ).fetchall()
+    return [areas[0][0], *sorted(a for a, _ in areas[1:])] if areas else []
+
+
+def fit_model(
+    frame: pd.DataFrame, spec: ModelSpec, removal: str, areas: list[str] | None = None
+) -> ModelRun:
     """Fit one model, keeping every warning with the model instead of printing it."""
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
         warnings.simplefilter("always")
-        run = _fit_model(frame, spec, removal)
+        run = _fit_model(frame, spec, removal, areas or sorted(set(frame["area"].dropna())))
     run.warnings += [f"{w.category.__name__}: {w.message}" for w in caught]
     for fit in (run.stepwise.final, run.full, run.programme_forced):
         if fit is not None:
@@ -173,7 +184,7 @@ def fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str) -> ModelRun:
     return run
 
 
-def _fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str) -> ModelRun:
+def _fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str, areas: list[str]) -> ModelRun:
     data = frame[(frame["question_id"] == spec.question) & frame["programme"].isin(spec.programmes)]
     if spec.sample != "All":
         data = data[data["responsible_agency"] == spec.sample]
@@ -186,12 +197,7 @@ def _fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str) -> ModelRun:
     weights = grouped["cases"].to_numpy(dtype=float)
     blocks: dict[str, Block] = {}
     dropped_candidates = []
-    levels_of = {**CANDIDATES, "programme": list(spec.programmes)}
-    # an area beyond the bulletin's (a programme with a national sample) is a level of its own
-    levels_of["area"] = [
-        *levels_of["area"],
-        *sorted(set(grouped["area"]) - set(levels_of["area"])),
-    ]
+    levels_of = {**CANDIDATES, "programme": list(spec.programmes), "area": areas}
     for name, levels in levels_of.items():
         block = categorical_block(name, grouped[name].tolist(), levels, label=level_label)
         if block is None:
@@ -455,8 +461,9 @@ def run_regressions(
     frame = read_cases(db)
     with duckdb.connect(str(db), read_only=True) as con:
         specs = model_specs(con)
+        areas = area_levels(con)
         statements = read_statements(con) if compare_with_bulletin else None
-    runs = [fit_model(frame, spec, removal) for spec in specs]
+    runs = [fit_model(frame, spec, removal, areas) for spec in specs]
     return tables(runs, removal, statements)
 
 
