@@ -233,18 +233,29 @@ def check_cp1252(file: str, path: Path) -> list[str]:
 def check_encoding(file: str, path: Path, encoding: str) -> list[str]:
     """A CSV file in another encoding than Windows-1252: it must decode whole.
 
-    The first byte that cannot be read is named (the whole file is read once:
-    such extracts are small).
+    The first byte that cannot be read is named. Memory stays flat, as in
+    ``check_cp1252``: the file is decoded a block at a time.
     """
-    data = path.read_bytes()
-    if not data:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+
+    def decode(block: bytes, final: bool = False) -> None:
+        # a character split across blocks waits in the decoder's buffer
+        start = offset - len(decoder.getstate()[0])
+        try:
+            decoder.decode(block, final=final)
+        except UnicodeDecodeError as error:
+            raise FileRejected(
+                file, f"is not {encoding} text: byte {start + error.start} cannot be read"
+            ) from None
+
+    with path.open("rb") as handle:
+        while block := handle.read(BLOCK_BYTES):
+            decode(block)
+            offset += len(block)
+    if offset == 0:
         raise FileRejected(file, "file is empty (0 bytes)")
-    try:
-        data.decode(encoding)
-    except UnicodeDecodeError as error:
-        raise FileRejected(
-            file, f"is not {encoding} text: byte {error.start} cannot be read", row=None
-        ) from None
+    decode(b"", final=True)
     return []
 
 

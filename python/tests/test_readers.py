@@ -17,6 +17,7 @@ from public_protection.readers import (
     _column_number,
     cell_text,
     check_cp1252,
+    check_encoding,
     match_header,
     open_workbook,
     read_csv,
@@ -330,6 +331,32 @@ def test_a_bad_byte_past_the_first_block_is_named_by_line_and_offset(tmp_path, m
     with pytest.raises(FileRejected) as rejected:
         check_cp1252("o.csv", csv_file(tmp_path, content))
     assert f"byte 0x9d at line 7 (byte offset {at})" in str(rejected.value)
+
+
+@pytest.mark.parametrize("at", [5, 99, 100, 101, 102, 250])
+def test_a_csv_in_another_encoding_names_its_first_unreadable_byte(tmp_path, monkeypatch, at):
+    # Read a block at a time: the byte is named by its offset in the file wherever it
+    # falls, a two-byte character split across two blocks included (bytes 100-101).
+    from public_protection import readers
+
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 101)
+    text = ("é" * 200).encode("utf-8")  # every character two bytes
+    assert check_encoding("x.csv", csv_file(tmp_path, text), "utf-8") == []
+    broken = text[:at] + b"\xff" + text[at + 1 :]
+    with pytest.raises(FileRejected) as rejected:
+        check_encoding("x.csv", csv_file(tmp_path, broken), "utf-8")
+    # a lead byte replaced at an odd offset leaves its predecessor unfinished
+    first = at - 1 if at % 2 else at
+    assert f"is not utf-8 text: byte {first} cannot be read" in str(rejected.value)
+
+
+def test_a_csv_in_another_encoding_cut_inside_a_character_is_refused(tmp_path):
+    truncated = ("é" * 3).encode("utf-8")[:-1]
+    with pytest.raises(FileRejected) as rejected:
+        check_encoding("x.csv", csv_file(tmp_path, truncated), "utf-8")
+    assert "byte 4 cannot be read" in str(rejected.value)
+    with pytest.raises(FileRejected, match="file is empty"):
+        check_encoding("x.csv", csv_file(tmp_path, b""), "utf-8")
 
 
 def test_an_error_cell_in_the_second_sheet_is_named_with_its_column(tmp_path):
