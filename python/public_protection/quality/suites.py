@@ -24,6 +24,7 @@ from public_protection.layout import (
     QI_UNMATCHED_REFS,
     RAW_TABLES,
 )
+from public_protection.sql import quote_literal
 
 CRITICAL, WARNING = "critical", "warning"
 
@@ -412,7 +413,7 @@ def distribution_sql(scope: Scope) -> str:
     """
     columns = []
     for programme, prefix in scope.prefixes.items():
-        where = f"programme = {_literal(programme)}"
+        where = f"programme = {quote_literal(programme)}"
         columns += [
             f"count(*) filter (where {where}) as {prefix}_cases",
             f"avg((age_group is null)::int) filter (where {where}) as {prefix}_unknown_age_share",
@@ -423,14 +424,14 @@ def distribution_sql(scope: Scope) -> str:
     rate_columns = []
     for programme, prefix in scope.prefixes.items():
         for q in scope.questions.get(programme, ()):
-            where = f"dim_case.programme = {_literal(programme)} and question_id = {q}"
+            where = f"dim_case.programme = {quote_literal(programme)} and question_id = {q}"
             rate_columns += [
                 f"100.0 * count(*) filter (where {where} and is_sufficient)"
                 f" / nullif(count(is_sufficient) filter (where {where}), 0)"
                 f" as {prefix}_q{q}_yes_rate",
                 f"count(is_sufficient) filter (where {where}) * 1.0"
                 f" / nullif(count(distinct fct_case_judgement.case_key) filter"
-                f" (where dim_case.programme = {_literal(programme)}), 0)"
+                f" (where dim_case.programme = {quote_literal(programme)}), 0)"
                 f" as {prefix}_q{q}_answered_share",
             ]
     rate_sql = (
@@ -446,10 +447,6 @@ def distribution_sql(scope: Scope) -> str:
     return (
         f"select *{ratio} from ({case_sql}) as case_metrics cross join ({rate_sql}) as rate_metrics"
     )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _against_reference(

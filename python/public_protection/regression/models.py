@@ -137,7 +137,7 @@ class ModelRun:
     warnings: list[str] = field(default_factory=list)  # raised while fitting, kept
 
 
-def read_cases(db: Path) -> pd.DataFrame:
+def read_cases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Cases answered Yes or No, counted per question, agency, covariate pattern and outcome.
 
     Every candidate is categorical, so DuckDB groups identical patterns and the
@@ -158,8 +158,7 @@ def read_cases(db: Path) -> pd.DataFrame:
         group by all
         order by all
     """
-    with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute(sql).df()
+    return con.execute(sql).df()
 
 
 def area_levels(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -170,13 +169,11 @@ def area_levels(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [areas[0][0], *sorted(a for a, _ in areas[1:])] if areas else []
 
 
-def fit_model(
-    frame: pd.DataFrame, spec: ModelSpec, removal: str, areas: list[str] | None = None
-) -> ModelRun:
+def fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str, areas: list[str]) -> ModelRun:
     """Fit one model, keeping every warning with the model instead of printing it."""
     with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
         warnings.simplefilter("always")
-        run = _fit_model(frame, spec, removal, areas or sorted(set(frame["area"].dropna())))
+        run = _fit_model(frame, spec, removal, areas)
     run.warnings += [f"{w.category.__name__}: {w.message}" for w in caught]
     for fit in (run.stepwise.final, run.full, run.programme_forced):
         if fit is not None:
@@ -458,8 +455,8 @@ def tables(
 def run_regressions(
     db: Path, removal: str = "lr", compare_with_bulletin: bool = True
 ) -> dict[str, pd.DataFrame]:
-    frame = read_cases(db)
     with duckdb.connect(str(db), read_only=True) as con:
+        frame = read_cases(con)
         specs = model_specs(con)
         areas = area_levels(con)
         statements = read_statements(con) if compare_with_bulletin else None
