@@ -16,6 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -23,6 +24,9 @@ from rich.table import Table
 
 from public_protection.report.disclosure import DEFAULT_MINIMUM_N
 from public_protection.settings import DEFAULT_STORAGE_VERSION, Settings, resolve_settings
+
+if TYPE_CHECKING:
+    from public_protection.build_info import BuildInfo
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -241,13 +245,13 @@ def build_info(settings: Settings):
         raise StageFailed(str(missing)) from None
 
 
-def read_guards(settings: Settings, args: argparse.Namespace):
+def read_guards(settings: Settings, args: argparse.Namespace, build: BuildInfo):
     """The suites' frames, read from the warehouse (validate's first half)."""
     from public_protection.quality.validate import read_guards as read
 
-    require_warehouse(settings, writes=True)
-    mode = build_info(settings).mode_label
-    console.print(f"[bold]validate[/] Great Expectations suites against {settings.db} ({mode})")
+    console.print(
+        f"[bold]validate[/] Great Expectations suites against {settings.db} ({build.mode_label})"
+    )
     try:
         return read(settings.db, settings.project_dir, getattr(args, "new_baseline", False))
     except RuntimeError as error:
@@ -257,7 +261,8 @@ def read_guards(settings: Settings, args: argparse.Namespace):
 def do_validate(settings: Settings, args: argparse.Namespace) -> None:
     from public_protection.quality.validate import check_guards
 
-    guards = read_guards(settings, args)
+    require_warehouse(settings, writes=True)
+    guards = read_guards(settings, args, build_info(settings))
     with console.status("validating"):
         report = check_guards(guards, docs_root=settings.db.parent)
     record_validation(settings, report)
@@ -301,14 +306,12 @@ def record_validation(settings: Settings, report) -> None:
         raise StageFailed(f"critical expectations failed:\n{lines}")
 
 
-def fit_regressions(settings: Settings, args: argparse.Namespace) -> dict:
+def fit_regressions(settings: Settings, args: argparse.Namespace, build: BuildInfo) -> dict:
     """Fit the models, reading the warehouse read-only; nothing is stored yet."""
     import duckdb
 
     from public_protection.regression.models import run_regressions
 
-    require_warehouse(settings, writes=True)
-    build = build_info(settings)
     try:
         return run_regressions(
             settings.db,
@@ -319,27 +322,27 @@ def fit_regressions(settings: Settings, args: argparse.Namespace) -> dict:
         raise StageFailed(f"cannot read the marts ({error}); run build first") from None
 
 
-def announce_regress(settings: Settings, args: argparse.Namespace) -> None:
+def announce_regress(args: argparse.Namespace, build: BuildInfo) -> None:
     removal = getattr(args, "removal", "lr")
     console.print(
         f"[bold]regress[/] forward stepwise models, the bulletin's and the trend's; "
-        f"removal by {removal} "
-        f"({build_info(settings).mode_label})"
+        f"removal by {removal} ({build.mode_label})"
     )
 
 
 def do_regress(settings: Settings, args: argparse.Namespace) -> None:
-    announce_regress(settings, args)
+    require_warehouse(settings, writes=True)
+    build = build_info(settings)
+    announce_regress(args, build)
     with console.status("fitting"):
-        results = fit_regressions(settings, args)
-    record_regressions(settings, results)
+        results = fit_regressions(settings, args, build)
+    record_regressions(settings, results, build)
 
 
-def record_regressions(settings: Settings, results: dict) -> None:
+def record_regressions(settings: Settings, results: dict, build: BuildInfo) -> None:
     """Store the fitted models in ``analysis`` and print what they say."""
     from public_protection.regression.models import MIN_EVENTS_PER_PARAMETER, store
 
-    build = build_info(settings)
     store(settings.db, results)
     models = results["regression_models"]
     table = Table("model", "n", "left out", "selected (in order)", "reliable", title="regress")
@@ -514,21 +517,23 @@ def validate_while_fitting(
     """
     from public_protection.quality.validate import check_guards
 
-    guards = read_guards(settings, args)
+    require_warehouse(settings, writes=True)
+    build = build_info(settings)  # one read of the build record serves both stages
+    guards = read_guards(settings, args, build)
     checking = checker.submit(check_guards, guards, settings.db.parent)
     with console.status("validating; fitting the regressions meanwhile"):
         try:
-            fitted: dict | StageFailed = fit_regressions(settings, args)
+            fitted: dict | StageFailed = fit_regressions(settings, args, build)
         except StageFailed as failure:
             fitted = failure
         report = checking.result()
     record_validation(settings, report)
 
     def finish_regress(settings: Settings, args: argparse.Namespace) -> None:
-        announce_regress(settings, args)
+        announce_regress(args, build)
         if isinstance(fitted, StageFailed):
             raise fitted
-        record_regressions(settings, fitted)
+        record_regressions(settings, fitted, build)
 
     return finish_regress
 
