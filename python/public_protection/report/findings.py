@@ -241,10 +241,10 @@ def question_findings(
             )
         )
 
-    # the bulletin's statements are about its own models
-    statements = data.vs_bulletin[
-        (data.vs_bulletin["question_id"] == question_id) & (model_set == "bulletin")
-    ]
+    # the bulletin's statements are about its own models, not the trend's
+    statements = data.vs_bulletin[data.vs_bulletin["question_id"] == question_id]
+    if model_set != "bulletin":
+        statements = statements.iloc[0:0]
     against: list[str] = []
     for row in statements.itertuples():
         said = "significant" if row.bulletin_significant else "not significant"

@@ -26,11 +26,6 @@ from public_protection.report.tables import (
 )
 
 
-def bulletin_title(bulletin: Bulletin) -> str:
-    """The bulletin's title: "The quality of public protection work: OMI2 and Q&I compared"."""
-    return f"The quality of public protection work: {' and '.join(bulletin.programmes)} compared"
-
-
 @dataclass(frozen=True)
 class ReportContext:
     warehouse_name: str
@@ -42,7 +37,7 @@ class ReportContext:
 def report_title(build: BuildInfo, bulletin: Bulletin) -> str:
     """The bulletin's title in bulletin mode; in user mode one made from the data."""
     if build.is_bulletin_mode:
-        return bulletin_title(bulletin)
+        return bulletin.title
     programmes = (build.programmes or "no programme").replace(", ", " and ")
     return f"The quality of public protection work: {programmes} case assessments, {build.period}"
 
@@ -157,7 +152,7 @@ class TrendTable:
 
     programmes: list[str]
     lines: list[TrendLine]
-    comparability: list[str]  # "Q&I: close (Q1-Q8)"-style summaries
+    comparability: list[str]  # "Q&I close (Q1, Q2, ...)": a programme's grade and questions
 
 
 def trend_table(rows: list[TrendRow]) -> TrendTable:

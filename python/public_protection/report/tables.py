@@ -33,7 +33,7 @@ VARIABLE_LABELS = {
 }
 
 # The bulletin's table titles (Tables 2-8 are questions 1-7; Table 1's names the
-# programmes: table_titles()).
+# programmes: Bulletin.table_1_title).
 TABLE_TITLES = {
     2: "Inspector judgements regarding the correct identification of RoSH level",
     3: "Inspector judgements regarding the assessment of risk of harm to the public",
@@ -79,6 +79,11 @@ class Bulletin:
     def columns(self) -> tuple[str, ...]:
         """The subgroup tables' columns: all cases, then each programme."""
         return ("All", *self.programmes)
+
+    @property
+    def title(self) -> str:
+        """The bulletin's title: "The quality of public protection work: OMI2 and Q&I compared"."""
+        return f"The quality of public protection work: {' and '.join(self.programmes)} compared"
 
     @property
     def table_1_title(self) -> str:
@@ -463,12 +468,14 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
         area_rows,
         tables,
         agency,
-        trend_rows(data, cells, shown),
+        trend_rows(data, cells, hidden, shown),
         reconciliation,
     )
 
 
-def trend_rows(data: ReportData, cells: dict[tuple, int], shown) -> list[TrendRow]:
+def trend_rows(
+    data: ReportData, cells: dict[tuple, int], hidden: Suppression, shown
+) -> list[TrendRow]:
     """The trend's rows; a change is shown only when both of its levels are."""
     questions = data.questions.set_index("question_id")
     rows = []
@@ -482,11 +489,7 @@ def trend_rows(data: ReportData, cells: dict[tuple, int], shown) -> list[TrendRo
             else None
         )
         has_change = baseline_key in cells and not pd.isna(row.change_pp)
-        both = (
-            has_change
-            and not cell.suppressed
-            and not shown(baseline_key, Cell(cells[baseline_key])).suppressed
-        )
+        both = has_change and key not in hidden and baseline_key not in hidden
         rows.append(
             TrendRow(
                 question_id=int(row.question_id),
