@@ -24,3 +24,24 @@
 {% macro sql_string(value) -%}
     '{{ value | replace("'", "''") }}'
 {%- endmacro %}
+
+{#
+    The bulletin's pair, [baseline, later] (Figure 1's "from" and "to": OMI2 and
+    Q&I): the later programme is the one whose baseline is also the bulletin's.
+    Placeholders while dbt parses. `programmes`: bulletin_programmes(), if the
+    caller has read them already.
+#}
+{% macro bulletin_pair(programmes=none) -%}
+    {%- set programmes = bulletin_programmes() if programmes is none else programmes -%}
+    {%- set pair = [
+        {'programme': '', 'prefix': 'baseline'}, {'programme': '', 'prefix': 'later'}
+    ] -%}
+    {%- for later in programmes if later.baseline -%}
+        {%- for baseline in programmes if baseline.programme == later.baseline -%}
+            {#- a loop cannot reassign an outer variable: the list is changed in place -#}
+            {%- do pair.clear() -%}
+            {%- do pair.extend([baseline, later]) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(pair) }}
+{%- endmacro %}

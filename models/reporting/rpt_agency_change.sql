@@ -2,14 +2,7 @@
 -- each responsible agency, the bulletin's later programme against its baseline
 -- (programmes seed: Q&I against OMI2), the change in percentage points and a
 -- pooled two-proportion z test of it (unadjusted; the regressions adjust).
-{%- set pair = {} %}
-{%- for later in bulletin_programmes() if later.baseline %}
-    {%- for baseline in bulletin_programmes() if baseline.programme == later.baseline %}
-        {%- do pair.update({'baseline': baseline, 'later': later}) %}
-    {%- endfor %}
-{%- endfor %}
-{%- set base = pair.get('baseline', {'programme': '', 'prefix': 'baseline'}) %}
-{%- set later = pair.get('later', {'programme': '', 'prefix': 'later'}) %}
+{%- set base, later = bulletin_pair() %}
 
 with
 

@@ -12,14 +12,7 @@
 {% set scale = var('bulletin_scale', 1) | int %}
 {#- the bulletin's programmes (programmes seed) and its pair: the later one and its baseline #}
 {%- set programmes = bulletin_programmes() %}
-{%- set pair = {} %}
-{%- for later in programmes if later.baseline %}
-    {%- for baseline in programmes if baseline.programme == later.baseline %}
-        {%- do pair.update({'baseline': baseline, 'later': later}) %}
-    {%- endfor %}
-{%- endfor %}
-{%- set base = pair.get('baseline', {'programme': '', 'prefix': 'baseline'}) %}
-{%- set later = pair.get('later', {'programme': '', 'prefix': 'later'}) %}
+{%- set base, later = bulletin_pair(programmes) %}
 
 with
 
