@@ -20,7 +20,6 @@ screened_rows as (
         programme || ' judgements' as flow,
         count(*) as row_count
     from {{ ref('int_judgement_rows_screened') }}
-    where is_received_row
     group by programme
 ),
 

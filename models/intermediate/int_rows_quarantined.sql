@@ -31,8 +31,7 @@ quarantined as (
         case_key,
         outcome_reason as reason
     from judgement_rows
-    -- a judgement held in a case row is quarantined with its case row
-    where outcome = 'quarantined' and is_received_row
+    where outcome = 'quarantined'
 )
 
 select * from quarantined

@@ -26,8 +26,6 @@ outcomes as (
         outcome,
         outcome_reason
     from judgement_rows
-    -- judgements held in a case row are not rows received (they follow it)
-    where is_received_row
 ),
 
 received as (
