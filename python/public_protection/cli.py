@@ -61,12 +61,7 @@ def do_demo_data(settings: Settings, args: argparse.Namespace) -> None:
             manifest = write_demo(settings.landing, seed=args.seed, scale=args.scale)
         except (RuntimeError, ValueError) as error:
             raise StageFailed(str(error)) from None
-    console.print(
-        f"wrote {len(manifest.files)} files: OMI2 {manifest.omi2['rows']:,} rows "
-        f"({manifest.omi2['sample']:,} in the sample), Q&I {manifest.qi['rows']:,} cases "
-        f"({manifest.qi['sample']:,} in the sample), "
-        f"{manifest.qi_judgements['rows']:,} judgement rows; see manifest.json"
-    )
+    console.print(manifest.summary())
 
 
 def do_calibrate(settings: Settings, args: argparse.Namespace) -> None:
@@ -612,8 +607,8 @@ PATH_OPTIONS = {
     "landing": (
         "--landing",
         "DIR",
-        "landing folder with omi2/ and qi/ (default: $PUBLIC_PROTECTION_LANDING, "
-        "else data/landing)",
+        "landing folder, a sub-folder per programme as config/landing/ says "
+        "(default: $PUBLIC_PROTECTION_LANDING, else data/landing)",
     ),
 }
 
@@ -629,7 +624,7 @@ def path_options(names: tuple[str, ...]) -> argparse.ArgumentParser:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="public-protection",
-        description="Build the public protection warehouse (OMI2 vs Q&I).",
+        description="Build the public protection warehouse from inspection programmes' extracts.",
     )
     demo = argparse.ArgumentParser(add_help=False)
     demo.add_argument("--seed", type=int, default=0, help="demo data seed (default 0)")

@@ -154,7 +154,7 @@ LANDING_ROOT_FILES = {DEMO_MANIFEST}
 def discover(landing: Path) -> Landing:
     """List the landing files to load, and reject anything that does not belong.
 
-    Sub-folder names match case-insensitively (``OMI2/`` is ``omi2/``). Hidden
+    Sub-folder names match case-insensitively (``ABC/`` is ``abc/``). Hidden
     files (``.gitkeep``) and Excel's lock files (``~$name.xlsx``, left while a
     workbook is open) are skipped, the latter with a note. Anything else that
     is not an extract in its folder is rejected by name, so a file put in the
@@ -356,7 +356,7 @@ def _read_file(name: str, path: Path) -> list[SheetReader]:
     readers = []
     for table in tables:
         reader = read_sheet(name, workbook, table)
-        if table.inspection_in_file_name:
+        if table.inspection_column:
             reader = require_named_inspection(reader, name, path.name)
         readers.append(reader)
     return readers

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from public_protection.layout import OMI2_CASES, OMI2_ENCODING, PROVENANCE_COLUMNS, RawTable
+from public_protection.layout import PROVENANCE_COLUMNS, RawTable
 
 # Rows are handed to the writer in chunks so memory stays flat on big extracts.
 CHUNK_ROWS = 50_000
@@ -152,7 +152,7 @@ def _shape_row(
     return shaped
 
 
-# --- CSV (OMI2) ---------------------------------------------------------------
+# --- CSV ---------------------------------------------------------------------
 
 
 # Bytes Windows-1252 leaves undefined: Python's cp1252 codec refuses them.
@@ -165,7 +165,7 @@ BLOCK_BYTES = 1 << 20
 
 
 def check_cp1252(file: str, path: Path) -> list[str]:
-    """Check an OMI2 extract's bytes in one streaming pass; return warnings.
+    """Check a Windows-1252 CSV extract's bytes in one streaming pass; return warnings.
 
     Refused: an empty file, one that is not text, a UTF-8 byte-order mark, UTF-8
     text (non-ASCII bytes that decode as UTF-8 almost never occur in real
@@ -182,7 +182,7 @@ def check_cp1252(file: str, path: Path) -> list[str]:
             if offset == 0:
                 if block.startswith(b"\xef\xbb\xbf"):
                     raise FileRejected(
-                        file, "starts with a UTF-8 byte-order mark; the OMI2 extract must be cp1252"
+                        file, "starts with a UTF-8 byte-order mark; this extract must be cp1252"
                     )
                 kind = sniff_kind(block[:512])
                 if kind != "text":
@@ -214,7 +214,7 @@ def check_cp1252(file: str, path: Path) -> list[str]:
         raise FileRejected(
             file,
             "is UTF-8 encoded (non-ASCII text decodes as UTF-8); "
-            "the OMI2 extract must be cp1252 (Windows-1252)",
+            "this extract must be cp1252 (Windows-1252)",
         )
     if first_undefined is not None:
         byte, line, at = first_undefined
@@ -259,10 +259,10 @@ def check_encoding(file: str, path: Path, encoding: str) -> list[str]:
     return []
 
 
-def read_csv(file: str, path: Path, table: RawTable = OMI2_CASES) -> SheetReader:
+def read_csv(file: str, path: Path, table: RawTable) -> SheetReader:
     """Read a CSV extract as a stream of row chunks. ``file`` is the name used in messages."""
-    encoding = table.encoding or OMI2_ENCODING
-    if encoding == OMI2_ENCODING:
+    encoding = table.encoding
+    if encoding == "cp1252":
         warnings = check_cp1252(file, path)
     else:
         warnings = check_encoding(file, path, encoding)
@@ -344,7 +344,7 @@ def read_csv(file: str, path: Path, table: RawTable = OMI2_CASES) -> SheetReader
     return SheetReader(table, kept, extras, chunks(), warnings)
 
 
-# --- XLSX (Q&I) -----------------------------------------------------------------
+# --- XLSX -----------------------------------------------------------------------
 
 
 def cell_text(value: Any) -> str | None:
@@ -572,32 +572,27 @@ def read_sheet(file: str, workbook: Workbook, table: RawTable) -> SheetReader:
     return SheetReader(table, kept, extras, chunks(), warnings)
 
 
-# --- the inspection a workbook is named for -----------------------------------------
-
-WORKBOOK_NAME = re.compile(r"^QI_(?P<inspection>.+)\.xlsx$", re.IGNORECASE)
-
-
-def inspection_named_by(file_name: str) -> str | None:
-    """The inspection id in a ``QI_<inspection id>.xlsx`` name (upper case), if any."""
-    match = WORKBOOK_NAME.match(file_name)
-    return match["inspection"].strip().upper() if match else None
+# --- the inspection a file is named for ------------------------------------------
 
 
 def require_named_inspection(sheet: SheetReader, file: str, file_name: str) -> SheetReader:
-    """Refuse a Cases row whose Inspection ID is not the one the file is named for.
+    """Refuse a row whose inspection id is not the one the file is named for.
 
-    A workbook is one inspection's: rows carrying another inspection's id would
-    mix its cases into (or, on reload, replace) that other inspection's. Blank
-    ids pass here and are quarantined in staging with the reason.
+    A file is one inspection's (its layout's ``file_name``): rows carrying another
+    inspection's id would mix its cases into (or, on reload, replace) that other
+    inspection's. Blank ids pass here and are quarantined in staging with the reason.
     """
-    expected = inspection_named_by(file_name)
+    table = sheet.table
+    column = table.inspection_column
+    pattern = (table.file_name or "").replace("{inspection}", "<inspection id>")
+    expected = table.inspection_named_by(file_name)
     if expected is None:
         sheet.warnings.append(
-            f"{file}: not named QI_<inspection id>.xlsx, so its rows' inspection ids "
+            f"{file}: not named {pattern}, so its rows' inspection ids "
             "cannot be checked against the name"
         )
         return sheet
-    position = sheet.columns.index("Inspection ID")
+    position = sheet.columns.index(column)
     received_chunks = sheet.chunks
 
     def checked() -> Iterator[list[tuple[int, list[str | None]]]]:
@@ -607,11 +602,11 @@ def require_named_inspection(sheet: SheetReader, file: str, file_name: str) -> S
                 if received is not None and received.strip().upper() != expected:
                     raise FileRejected(
                         file,
-                        f"the row's Inspection ID {received.strip()!r} is not {expected!r}, the "
-                        "inspection the file is named for: one workbook per inspection, named "
-                        "QI_<inspection id>.xlsx",
+                        f"the row's {column} {received.strip()!r} is not {expected!r}, the "
+                        f"inspection the file is named for: one file per inspection, named "
+                        f"{pattern}",
                         row=row_number,
-                        column="Inspection ID",
+                        column=column,
                     )
             yield chunk
 

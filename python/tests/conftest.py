@@ -9,7 +9,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from public_protection.layout import QI_CASES, QI_JUDGEMENTS
+from public_protection.demo.layouts import QI_CASES, QI_JUDGEMENTS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OMI2_FIXTURE = FIXTURES / "landing" / "omi2" / "omi2_extract_a.csv"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from public_protection.layout import OMI2_CASES, QI_CASES, QI_JUDGEMENTS
+from public_protection.demo.layouts import OMI2_CASES, QI_CASES, QI_JUDGEMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = (ROOT / "docs" / "input-contract.md").read_text(encoding="utf-8")

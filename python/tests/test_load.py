@@ -19,7 +19,7 @@ from conftest import (
     write_workbook,
 )
 
-from public_protection.layout import OMI2_CASES
+from public_protection.demo.layouts import OMI2_CASES
 from public_protection.load import LandingEmpty, LoadFailed, load_landing, sha256_of
 
 

@@ -26,6 +26,7 @@ PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds",
                  "analysis", "config")  # fmt: skip
 
 LAYOUT = """\
+programme: X24
 folder: x24
 extension: .csv
 tables:
@@ -33,6 +34,9 @@ tables:
     encoding: utf-8
     columns: [Case, Area, Agency, Gender, Age, Ethnicity, Supervision, RoSH, MAPPA,
               Offence, DA, IOM, CP, Q1, Q2, Q8]
+    checks:
+      - {column: Case, required: true}
+      - {name: age, value: 'try_cast(trim("Age") as integer)', between: [18, 110]}
 """
 
 SOURCES = """\
@@ -267,6 +271,18 @@ def test_its_cases_and_judgements_reach_the_marts(with_x24):
     ) == [(1, X24_ROWS, X24_ROWS), (2, X24_ROWS, X24_ROWS), (8, X24_ROWS, counts["q8_answered"])]
     assert rows(db, "select label from marts.dim_programme where programme = 'X24'") == [
         ("Fictitious inspections 2024",)
+    ]
+
+
+def test_its_raw_table_has_a_quality_suite_from_its_layout(with_x24):
+    db, *_ = with_x24
+    assert rows(
+        db,
+        "select expectation, column_name, success from dq.validation_results "
+        "where suite = 'raw_x24_cases' order by 2",
+    ) == [
+        ("expect_column_values_to_be_between", "age", True),
+        ("expect_column_values_to_be_in_set", "has_case", True),
     ]
 
 

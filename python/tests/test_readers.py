@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from conftest import qi_sheets, write_workbook
 
-from public_protection.layout import OMI2_CASES, QI_CASES, QI_JUDGEMENTS
+from public_protection.demo.layouts import OMI2_CASES, QI_CASES, QI_JUDGEMENTS
 from public_protection.readers import (
     MAX_FIELD_CHARS,
     FileRejected,
@@ -163,7 +163,9 @@ def test_every_missing_required_column_is_listed_in_order():
 def test_a_long_field_is_read_whole_and_only_commas_are_skipped(tmp_path):
     row = OMI2_ROW.replace("x", "y" * 200_000, 1)
     empty = "," * (len(OMI2_CASES.columns) - 1)
-    reader = read_csv("o.csv", csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n{row}\n{empty}\n")))
+    reader = read_csv(
+        "o.csv", csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n{row}\n{empty}\n")), OMI2_CASES
+    )
     rows = [r for chunk in reader.chunks for r in chunk]
     assert len(rows) == 1 and len(rows[0][1][0]) == 200_000
     assert any("only commas" in w for w in reader.warnings)
@@ -266,7 +268,7 @@ def test_csv_rows_are_numbered_from_the_header_and_empty_rows_are_counted(tmp_pa
     content = crlf(
         f"{OMI2_HEADER}\n{OMI2_ROW}\n\n{empty}\n{OMI2_ROW}\n\n{empty}\n{empty}\n{OMI2_ROW}\n"
     )
-    reader = read_csv("o.csv", csv_file(tmp_path, content))
+    reader = read_csv("o.csv", csv_file(tmp_path, content), OMI2_CASES)
     rows = [r for chunk in reader.chunks for r in chunk]
     # Records, not physical lines: blank lines are not rows, comma-only rows are.
     assert [number for number, _ in rows] == [2, 4, 7]
@@ -278,12 +280,18 @@ def test_rows_are_handed_over_in_chunks_of_the_chunk_size(tmp_path, monkeypatch)
     from public_protection import readers
 
     monkeypatch.setattr(readers, "CHUNK_ROWS", 2)
-    reader = read_csv("o.csv", csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 5)))
+    reader = read_csv(
+        "o.csv", csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 5)), OMI2_CASES
+    )
     assert [len(chunk) for chunk in reader.chunks] == [2, 2, 1]
     # A size past 256 too (CPython shares small integers, so `is` would pass there).
     monkeypatch.setattr(readers, "CHUNK_ROWS", 300)
     many = crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 700)
-    assert [len(c) for c in read_csv("o.csv", csv_file(tmp_path, many)).chunks] == [300, 300, 100]
+    assert [len(c) for c in read_csv("o.csv", csv_file(tmp_path, many), OMI2_CASES).chunks] == [
+        300,
+        300,
+        100,
+    ]
     rows = [[f"QI-X-{i}", "2.2", "Yes", None] for i in range(700)]
     big = write_workbook(tmp_path / "QI_big.xlsx", qi_sheets(judgements=rows))
     opened = open_workbook(big.name, big, big.read_bytes()[:512])

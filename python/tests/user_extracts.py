@@ -17,7 +17,7 @@ from pathlib import Path
 
 import openpyxl
 
-from public_protection.layout import OMI2_CASES, QI_CASES, QI_JUDGEMENTS
+from public_protection.demo.layouts import OMI2_CASES, QI_CASES, QI_JUDGEMENTS
 
 OMI2_TRUSTS = {
     "KEN": "Kent Probation Trust",

@@ -33,9 +33,7 @@ from public_protection.demo.geography import (
     sample_inspections,
     trust_name,
 )
-from public_protection.demo.xlsx import EXCEL_MAX_ROWS, write_workbook
-from public_protection.layout import (
-    DEMO_MANIFEST,
+from public_protection.demo.layouts import (
     OMI2_CASES,
     OMI2_ENCODING,
     OMI2_JUDGEMENT_COLUMNS,
@@ -45,6 +43,8 @@ from public_protection.layout import (
     QI_MATCHED_REFS,
     QI_UNMATCHED_REFS,
 )
+from public_protection.demo.xlsx import EXCEL_MAX_ROWS, write_workbook
+from public_protection.layout import DEMO_MANIFEST
 
 # Rows beyond the sample at scale 1 (multiplied by the scale), one count per rule.
 OMI2_EXTRAS = {
@@ -127,6 +127,15 @@ class Manifest:
             "files": self.files,
         }
         return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+    def summary(self) -> str:
+        """One line on what was written, for the command line."""
+        return (
+            f"wrote {len(self.files)} files: OMI2 {self.omi2['rows']:,} rows "
+            f"({self.omi2['sample']:,} in the sample), Q&I {self.qi['rows']:,} cases "
+            f"({self.qi['sample']:,} in the sample), "
+            f"{self.qi_judgements['rows']:,} judgement rows; see manifest.json"
+        )
 
 
 class People:

@@ -12,18 +12,15 @@ personal can reach ``dq`` through an unexpected-values list.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from public_protection.layout import (
-    OMI2_JUDGEMENT_COLUMNS,
-    QI_MATCHED_REFS,
-    QI_UNMATCHED_REFS,
-    RAW_TABLES,
-)
+from public_protection.layout import RawTable
 from public_protection.sql import quote_literal
 
 CRITICAL, WARNING = "critical", "warning"
@@ -95,23 +92,22 @@ def _not_null(column: str, mostly: float | None = None, why=""):
 
 def _norm(column: str) -> str:
     """Trimmed, upper-case, blank as NULL: how the spec says codes compare."""
-    return f"nullif(upper(trim(\"{column}\")), '')"
+    return f"nullif(upper(trim({_quoted(column)})), '')"
 
 
 # --- raw ---------------------------------------------------------------------------
 
 
-def raw_schema_guard() -> Guard:
+def raw_schema_guard(tables: tuple[RawTable, ...]) -> Guard:
     # every raw table of the landing layout (config/landing/), with its required columns
-    tables = {table.name: table.columns for table in RAW_TABLES}
     checks = [
         Check(
             "ExpectColumnDistinctValuesToContainSet",
-            {"column": "qualified_column", "value_set": [f"{t}.{c}" for c in columns]},
+            {"column": "qualified_column", "value_set": [f"{t.name}.{c}" for c in t.columns]},
             CRITICAL,
-            f"raw.{t} has every column of the input contract",
+            f"raw.{t.name} has every column of the input contract",
         )
-        for t, columns in tables.items()
+        for t in tables
     ]
     return Guard(
         name="raw_columns",
@@ -124,144 +120,46 @@ def raw_schema_guard() -> Guard:
     )
 
 
-def omi2_raw_guard(bounds: dict, trusts: list[str]) -> Guard:
+def raw_codes_guard(table: RawTable, bounds: dict, allowed: Callable[[dict], list[str]]) -> Guard:
+    """A raw table's codes, dates and presence, as its landing layout's ``checks`` say.
+
+    ``allowed(check)`` gives the values a ``code_list`` or ``seed`` check admits (from
+    the seeds). Values compare trimmed and in upper case, blank as missing.
+    """
     tolerance = bounds["raw_code_tolerance"]
-    judgement_codes = ["1", "2", "8", "9"]
-    select = [
-        "(nullif(trim(\"CaseRef\"), '') is not null) as has_case_reference",
-        f"{_norm('Trust')} as trust",
-        f"{_norm('Sex')} as sex",
-        f"{_norm('EthnicCode')} as ethnic_code",
-        f"{_norm('SentenceType')} as sentence_type",
-        f"{_norm('RoSH')} as rosh",
-        f"{_norm('MAPPACategory')} as mappa_category",
-        f"{_norm('OffenceGroup')} as offence_group",
-        f"{_norm('DAPerpetrator')} as da_perpetrator",
-        *(f"{_norm(c)} as {c.lower()}" for c in OMI2_JUDGEMENT_COLUMNS),
-        'try_cast(right(trim("InspectionMonth"), 4) as integer) as inspection_year',
-        "year(try_strptime(trim(\"SentenceDate\"), '%d/%m/%Y')) as sentence_year",
-    ]
-    checks = [
-        _in_set("has_case_reference", [True], why="every row has a CaseRef"),
-        _not_null("trust", why="every row names its trust"),
-        _in_set("trust", trusts, tolerance, why="trusts are the 35 of the spec"),
-        _in_set("sex", ["M", "F"], tolerance),
-        _in_set(
-            "ethnic_code",
-            [
-                "W1",
-                "W2",
-                "W9",
-                "M1",
-                "M2",
-                "M3",
-                "M9",
-                "A1",
-                "A2",
-                "A3",
-                "A9",
-                "B1",
-                "B2",
-                "B9",
-                "O1",
-                "O9",
-                "NS",
-            ],
-            tolerance,
-        ),
-        _not_null("sentence_type", 0.999),
-        _in_set("sentence_type", ["CO", "SSO", "LIC", "CUST"], tolerance),
-        _in_set("rosh", ["L", "M", "H", "VH"], tolerance),
-        _in_set("mappa_category", ["0", "1", "2", "3"], tolerance),
-        _in_set(
-            "offence_group",
-            ["VAP", "SEX", "ROB", "BUR", "THF", "FRD", "CRD", "DRG", "MOT", "PUB", "OTH"],
-            tolerance,
-        ),
-        _in_set("da_perpetrator", ["Y", "N"], tolerance),
-        *(_in_set(c.lower(), judgement_codes, tolerance) for c in OMI2_JUDGEMENT_COLUMNS),
-        _between("inspection_year", 2009, 2012, tolerance, why="OMI2 fieldwork ran 2009-2012"),
-        _between(
-            "sentence_year",
-            2006,
-            2012,
-            tolerance,
-            why="sentenced or released within about a year before fieldwork",
-        ),
-    ]
-    return Guard("raw_omi2_cases", "raw.omi2_cases", _select(select, "raw.omi2_cases"), checks)
+    select: dict[str, str] = {}
+    checks = []
+    for check in table.checks:
+        column = check.get("column")
+        name = check.get("name") or _frame_name(column)
+        why = check.get("why", "")
+        if check.get("required"):
+            has = f"has_{name}"
+            select[has] = f"(nullif(trim({_quoted(column)}), '') is not null)"
+            checks.append(_in_set(has, [True], why=why))
+            continue
+        select[name] = check["value"] if column is None else _norm(column)
+        if "present" in check:
+            share = check["present"]
+            checks.append(_not_null(name, None if share is True else float(share), why=why))
+        elif "between" in check:
+            low, high = check["between"]
+            checks.append(_between(name, low, high, tolerance, why=why))
+        else:
+            values = sorted({value.strip().upper() for value in allowed(check)})
+            checks.append(_in_set(name, values, tolerance, why=why))
+    columns = [f"{expression} as {name}" for name, expression in select.items()]
+    sql = _select(columns, table.qualified_name)
+    return Guard(f"raw_{table.name}", table.qualified_name, sql, checks)
 
 
-def qi_raw_guard(bounds: dict, inspections: list[str]) -> Guard:
-    tolerance = bounds["raw_code_tolerance"]
-    select = [
-        "(nullif(trim(\"Case ID\"), '') is not null) as has_case_id",
-        f"{_norm('Inspection ID')} as inspection_id",
-        f"{_norm('Provider')} as provider",
-        'try_cast(trim("Age") as integer) as age',
-        f"{_norm('Gender')} as gender",
-        f"{_norm('Ethnicity')} as ethnicity",
-        f"{_norm('Sentence type')} as sentence_type",
-        f"{_norm('RoSH')} as rosh",
-        f"{_norm('MAPPA')} as mappa",
-        f"{_norm('Offence category')} as offence_category",
-        f"try_cast(substr({_norm('Inspection ID')}, 4, 4) as integer) as inspection_year",
-    ]
-    checks = [
-        _in_set("has_case_id", [True], why="every row has a Case ID"),
-        _in_set("inspection_id", [i.upper() for i in inspections], tolerance),
-        _not_null("provider", 0.999),
-        _in_set("provider", ["NPS", "CRC"], tolerance),
-        _between("age", 18, 110, tolerance, why="adults; staging quarantines the rest"),
-        _in_set("gender", ["MALE", "FEMALE", "NOT KNOWN"], tolerance),
-        _in_set(
-            "ethnicity",
-            [
-                "WHITE BRITISH",
-                "WHITE IRISH",
-                "WHITE OTHER",
-                "MIXED",
-                "ASIAN OR ASIAN BRITISH",
-                "BLACK OR BLACK BRITISH",
-                "CHINESE OR OTHER",
-                "NOT KNOWN",
-            ],
-            tolerance,
-        ),
-        _in_set(
-            "sentence_type",
-            ["COMMUNITY ORDER", "SUSPENDED SENTENCE ORDER", "LICENCE", "POST SENTENCE SUPERVISION"],
-            tolerance,
-        ),
-        _in_set("rosh", ["LOW", "MEDIUM", "HIGH", "VERY HIGH", "NOT ASSESSED"], tolerance),
-        _in_set("mappa", ["NOT MAPPA", "CATEGORY 1", "CATEGORY 2", "CATEGORY 3"], tolerance),
-        _between(
-            "inspection_year",
-            2016,
-            2018,
-            tolerance,
-            why="Q&I fieldwork 2016-2017, London's last reports 2018",
-        ),
-    ]
-    return Guard("raw_qi_cases", "raw.qi_cases", _select(select, "raw.qi_cases"), checks)
+def _frame_name(column: str) -> str:
+    """A raw column's name in a suite's frame: lower case, words joined by _."""
+    return re.sub(r"[^a-z0-9]+", "_", column.lower()).strip("_")
 
 
-def qi_judgements_raw_guard(bounds: dict) -> Guard:
-    tolerance = bounds["raw_code_tolerance"]
-    select = [
-        "(nullif(trim(\"Case ID\"), '') is not null) as has_case_id",
-        "nullif(lower(trim(\"Question ref\")), '') as question_ref",
-        f"{_norm('Answer')} as answer",
-    ]
-    checks = [
-        _in_set("has_case_id", [True]),
-        _not_null("question_ref"),
-        _in_set("question_ref", [*QI_MATCHED_REFS, *QI_UNMATCHED_REFS], tolerance),
-        _in_set("answer", ["YES", "NO", "N/A", "NOT ANSWERED"], tolerance),
-    ]
-    return Guard(
-        "raw_qi_judgements", "raw.qi_judgements", _select(select, "raw.qi_judgements"), checks
-    )
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
 
 
 def _select(columns: list[str], table: str) -> str:

@@ -22,6 +22,7 @@ import datetime as dt
 import json
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ import duckdb
 
 from public_protection.build_info import BuildInfo, read_build_info
 from public_protection.catalog import comment_statements, table_spec
+from public_protection.layout import RawTable, read_layouts
 from public_protection.quality.suites import (
     CRITICAL,
     Guard,
@@ -40,9 +42,7 @@ from public_protection.quality.suites import (
     distribution_guard,
     fct_case_judgement_guard,
     load_bounds,
-    omi2_raw_guard,
-    qi_judgements_raw_guard,
-    qi_raw_guard,
+    raw_codes_guard,
     raw_schema_guard,
     subgroup_guard,
 )
@@ -226,22 +226,40 @@ def baseline_reference(con: duckdb.DuckDBPyConnection) -> Reference | None:
     return Reference(source, {metric: value for *_, metric, value in rows if value is not None})
 
 
-def _seed_column(project_dir: Path, seed: str, column: str) -> list[str]:
+def _seed_rows(project_dir: Path, seed: str) -> list[dict[str, str]]:
     with (project_dir / "seeds" / f"{seed}.csv").open(newline="", encoding="utf-8") as handle:
-        return [row[column] for row in csv.DictReader(handle)]
+        return list(csv.DictReader(handle))
 
 
 def build_guards(
     project_dir: Path, reference: Reference | None, programmes: list[str], scope: Scope
 ) -> list[Guard]:
     bounds = load_bounds(project_dir)
-    trusts = [t.upper() for t in _seed_column(project_dir, "omi2_trusts", "trust_name")]
-    inspections = _seed_column(project_dir, "qi_inspections", "inspection_id")
+    tables = read_layouts(project_dir)
+    code_lists = _seed_rows(project_dir, "code_lists")
+
+    def allowed(table: RawTable) -> Callable[[dict], list[str]]:
+        def values(check: dict) -> list[str]:
+            if "seed" in check:
+                seed, column = check["seed"].split(".")
+                return [row[column] for row in _seed_rows(project_dir, seed)]
+            codes = [
+                row["code"]
+                for row in code_lists
+                if row["programme"] == table.programme and row["code_list"] == check["code_list"]
+            ]
+            if not codes:
+                raise ValueError(
+                    f"config/landing: {table.name}: no code list {check['code_list']!r} "
+                    f"for {table.programme} in seeds/code_lists.csv"
+                )
+            return codes
+
+        return values
+
     return [
-        raw_schema_guard(),
-        omi2_raw_guard(bounds, trusts),
-        qi_raw_guard(bounds, inspections),
-        qi_judgements_raw_guard(bounds),
+        raw_schema_guard(tables),
+        *(raw_codes_guard(table, bounds, allowed(table)) for table in tables if table.checks),
         dim_case_guard(scope),
         fct_case_judgement_guard(),
         subgroup_guard(),
