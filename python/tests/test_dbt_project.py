@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -32,8 +33,23 @@ def project_nodes(manifest: dict, kind: str) -> dict[str, dict]:
     }
 
 
-def test_every_model_has_a_primary_key_test(manifest):
-    keyed: set[str] = set()
+def enforced_primary_keys(manifest: dict) -> set[str]:
+    """Models whose table DuckDB keys: a primary key constraint under an enforced contract."""
+    keyed = set()
+    for key, model in project_nodes(manifest, "model").items():
+        if not model["contract"]["enforced"] or model["config"]["materialized"] != "table":
+            continue
+        constraints = [
+            *model["constraints"],
+            *(c for column in model["columns"].values() for c in column["constraints"]),
+        ]
+        if any(c["type"] == "primary_key" for c in constraints):
+            keyed.add(key)
+    return keyed
+
+
+def test_every_model_has_a_primary_key_test_or_constraint(manifest):
+    keyed: set[str] = enforced_primary_keys(manifest)
     column_tests: dict[tuple[str, str], set[str]] = {}
     for test in project_nodes(manifest, "test").values():
         metadata = test.get("test_metadata") or {}
@@ -49,6 +65,27 @@ def test_every_model_has_a_primary_key_test(manifest):
     models = set(project_nodes(manifest, "model"))
     assert len(models) >= 19
     assert sorted(models - keyed) == []
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        # a second row for a case and question: the key the data test used to check
+        "insert into marts.fct_case_judgement select * from marts.fct_case_judgement limit 1",
+        "insert into marts.dim_question_source select * from marts.dim_question_source limit 1",
+        # columns whose not_null data tests became constraints
+        "update marts.dim_case set area = null where case_key in "
+        "(select case_key from marts.dim_case limit 1)",
+        "update reporting.rpt_programme_trend set n = null where question_id = 8",
+    ],
+)
+def test_the_tables_themselves_refuse_what_their_constraints_forbid(
+    demo_warehouse, tmp_path, statement
+):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    with duckdb.connect(str(copy)) as con, pytest.raises(duckdb.ConstraintException):
+        con.execute(statement)
 
 
 def test_every_macro_is_described(manifest):
