@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from public_protection import cli
+from public_protection.dbt import run_dbt
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.dbt
 
@@ -22,6 +26,19 @@ def test_build_passes_on_landed_extracts_and_fails_on_a_broken_raw_table(landing
     with duckdb.connect(str(db)) as con:
         con.execute("insert into raw.qi_judgements select * from raw.qi_judgements limit 1")
     assert cli.main(build) == cli.EXIT_FAILED
+
+
+def test_a_raw_table_whose_provenance_could_be_null_fails_the_build(landing, db, secret_key):
+    assert cli.main(["load", "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
+    select = ["--select", "assert_raw_provenance_is_declared_not_null"]
+    assert run_dbt(["test", *select], ROOT, db)
+    # A raw table made by hand, not by the loader: its provenance could be NULL.
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "create table raw.x_cases (a varchar, _source_file varchar, _source_sha256 "
+            "varchar not null, _source_row integer not null, _loaded_at timestamp not null)"
+        )
+    assert not run_dbt(["test", *select], ROOT, db)
 
 
 def test_run_with_demo_on_an_empty_landing_writes_the_demo_then_every_stage(tmp_path, capsys):
