@@ -9,9 +9,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from public_protection.catalog import python_tables
 from public_protection.dbt import run_dbt
+from public_protection.layout import read_layouts
 
 pytestmark = pytest.mark.dbt
 
@@ -178,3 +180,46 @@ def test_the_dbt_unit_tests_pass(demo_warehouse, tmp_path, capfd):
     out = capfd.readouterr().out
     passed = [line for line in out.splitlines() if " PASS " in line]
     assert len(passed) >= 6, out[-2000:]
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a mapping with the same key twice (dbt keeps the last)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise ValueError(f"{key!r} twice, {key_node.start_mark}")
+        seen.add(key)
+    return loader.construct_mapping(node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+def test_no_project_yaml_says_a_key_twice():
+    # A second `data_tests:` under one table silently replaced the first once.
+    files = [ROOT / "dbt_project.yml", *ROOT.glob("models/**/*.yml"), *ROOT.glob("seeds/*.yml")]
+    files += [*ROOT.glob("macros/*.yml"), *ROOT.glob("config/**/*.yml")]
+    assert len(files) > 10
+    for path in files:
+        yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+
+
+def test_every_raw_table_is_balanced_against_its_screened_rows(manifest):
+    landed = {table.name for table in read_layouts(ROOT)}  # every programme's raw tables
+    sources = {
+        key
+        for key, node in manifest["sources"].items()
+        if node["schema"] == "raw" and node["name"] in landed
+    }
+    balanced = {
+        node
+        for test in project_nodes(manifest, "test").values()
+        if (test.get("test_metadata") or {}).get("name") == "equal_row_count"
+        for node in test["depends_on"]["nodes"]
+    }
+    assert len(sources) == len(landed)
+    assert sorted(sources - balanced) == []
