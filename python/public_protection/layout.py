@@ -20,7 +20,27 @@ import yaml
 from public_protection.settings import find_project_dir
 
 LAYOUT_FOLDER = Path("config") / "landing"
-READABLE_EXTENSIONS = (".csv", ".xlsx")  # the readers there are (readers.py)
+READABLE_EXTENSIONS = (".csv", ".xlsx", ".json")  # the readers there are (readers.py)
+
+
+@dataclass(frozen=True)
+class JsonRecords:
+    """Where a JSON export's rows for one raw table are, and which fields they keep.
+
+    Fields are named by their path (``mappa.eligible``). The raw table's columns are
+    ``document_columns`` (the export's own fields, on each of its rows), then
+    ``parent_columns`` (fields of the record a nested list sits in), then ``fields``.
+    """
+
+    records: tuple[str, ...]  # the path of lists to the rows: ("cases",) or ("cases", "ratings")
+    fields: tuple[str, ...]
+    document_columns: tuple[str, ...] = ()
+    parent_columns: tuple[str, ...] = ()
+    nested: tuple[str, ...] = ()  # lists each record must have, read by another table
+    key: str | None = None  # a field unique within a file
+    format_field: str | None = None
+    formats: tuple[str, ...] = ()
+    inspection_field: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,10 @@ class RawTable:
     inspection_column: str | None = None
     # What the raw quality suite expects of the codes as received (quality/suites.py).
     checks: tuple[dict[str, Any], ...] = ()
+    # A re-export of an inspection: this suffix (``_{n}``, n = 2, 3, ...) before the extension.
+    reexport_suffix: str | None = None
+    # JSON exports (``json`` below): where a table's rows are and which fields it keeps.
+    json: JsonRecords | None = None
 
     @property
     def qualified_name(self) -> str:
@@ -54,6 +78,19 @@ class RawTable:
         pattern = f"^{re.escape(before)}(?P<inspection>.+){re.escape(after)}$"
         match = re.match(pattern, file_name, re.IGNORECASE)
         return match["inspection"].strip().upper() if match else None
+
+    def names_inspection(self, file_name: str, inspection: str) -> bool:
+        """Whether ``file_name`` is this inspection's file name, or a re-export's."""
+        if self.file_name is None:
+            return True
+        before, _, after = self.file_name.partition("{inspection}")
+        suffix = ""
+        if self.reexport_suffix:
+            # _{n}: n from 2, as the tool numbers re-exports
+            start, _, end = self.reexport_suffix.partition("{n}")
+            suffix = f"(?:{re.escape(start)}[2-9][0-9]*{re.escape(end)})?"
+        pattern = f"{re.escape(before)}{re.escape(inspection.strip())}{suffix}{re.escape(after)}"
+        return re.fullmatch(pattern, file_name, re.IGNORECASE) is not None
 
 
 def read_layouts(project_dir: Path | None = None) -> tuple[RawTable, ...]:
@@ -69,6 +106,16 @@ def read_layouts(project_dir: Path | None = None) -> tuple[RawTable, ...]:
         for table in layout["tables"]:
             if (extension == ".xlsx") != bool(table.get("sheet")):
                 raise ValueError(f"{where}: {table['name']}: a sheet for workbooks, none for CSV")
+            if (extension == ".json") != bool(table.get("records")):
+                raise ValueError(f"{where}: {table['name']}: records for JSON, none otherwise")
+            json_records = _json_records(layout, table) if extension == ".json" else None
+            columns = tuple(str(c) for c in table["columns"])
+            if json_records is not None:
+                columns = (
+                    *json_records.document_columns,
+                    *json_records.parent_columns,
+                    *json_records.fields,
+                )
             tables.append(
                 RawTable(
                     name=table["name"],
@@ -76,11 +123,13 @@ def read_layouts(project_dir: Path | None = None) -> tuple[RawTable, ...]:
                     folder=str(layout["folder"]).lower(),
                     extension=extension,
                     sheet=table.get("sheet"),
-                    columns=tuple(str(c) for c in table["columns"]),
+                    columns=columns,
                     encoding=table.get("encoding", "utf-8"),
                     file_name=layout.get("file_name"),
                     inspection_column=table.get("inspection_column"),
                     checks=tuple(table.get("checks", ())),
+                    reexport_suffix=layout.get("reexport_suffix"),
+                    json=json_records,
                 )
             )
             _check_layout_table(where, tables[-1])
@@ -88,6 +137,23 @@ def read_layouts(project_dir: Path | None = None) -> tuple[RawTable, ...]:
     if len(set(names)) != len(names) or not tables:
         raise ValueError(f"{folder}: raw table names must be unique, and there must be some")
     return tuple(tables)
+
+
+def _json_records(layout: dict, table: dict) -> JsonRecords:
+    def paths(key: str, source: dict = table) -> tuple[str, ...]:
+        return tuple(str(p) for p in source.get(key, ()))
+
+    return JsonRecords(
+        records=tuple(str(table["records"]).split(".")),
+        fields=paths("columns"),
+        document_columns=paths("document_columns"),
+        parent_columns=paths("parent_columns"),
+        nested=paths("nested"),
+        key=table.get("key"),
+        format_field=layout.get("format_field"),
+        formats=paths("formats", layout),
+        inspection_field=layout.get("inspection_field"),
+    )
 
 
 CHECK_KINDS = ("required", "present", "code_list", "seed", "between")

@@ -35,6 +35,7 @@ from public_protection.readers import (
     SheetReader,
     open_workbook,
     read_csv,
+    read_json,
     read_sheet,
     require_named_inspection,
 )
@@ -350,6 +351,8 @@ def _read_file(name: str, path: Path) -> list[SheetReader]:
     tables = [t for t in RAW_TABLES if t.folder == folder]
     if path.suffix.lower() == ".csv":
         return [read_csv(name, path, table) for table in tables]
+    if path.suffix.lower() == ".json":
+        return read_json(name, path, tables)
     with path.open("rb") as handle:
         head = handle.read(512)
     workbook = open_workbook(name, path, head)
@@ -379,11 +382,14 @@ def _stage_file(
         for s in sheets
     ]
     total = sum(s.rows for s in staged)
-    counts = [f"{s.table.sheet or 'rows'}: {s.rows}" for s in staged]
+    # per sheet (workbooks), per table (JSON exports feed two), or the file's rows (CSV)
+    counts = [
+        f"{s.table.sheet or (s.table.name if s.table.json else 'rows')}: {s.rows}" for s in staged
+    ]
     warnings = [w for s in sheets for w in s.warnings]
     for sheet in staged:
         if sheet.extra_columns:
-            label = f" [{sheet.table.sheet}]" if sheet.table.sheet else ""
+            label = f" [{sheet.table.sheet or sheet.table.name}]" if len(staged) > 1 else ""
             warnings.append(
                 f"{name}{label}: kept unknown column(s) {', '.join(sheet.extra_columns)} "
                 f"in {sheet.table.qualified_name}"

@@ -11,6 +11,7 @@ import codecs
 import csv
 import datetime as dt
 import html
+import json
 import re
 import zipfile
 from collections.abc import Iterator
@@ -612,3 +613,194 @@ def require_named_inspection(sheet: SheetReader, file: str, file_name: str) -> S
 
     sheet.chunks = checked()
     return sheet
+
+
+# --- JSON ----------------------------------------------------------------------------
+
+
+def _json_text(value: Any) -> str | None:
+    """A JSON value as the text raw keeps: strings as received, null as NULL."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+_MISSING = object()
+
+
+def _field(record: dict, path: str) -> Any:
+    """The value at a dotted path, or ``_MISSING`` if a key on the way is absent."""
+    value: Any = record
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return _MISSING
+        value = value[key]
+    return value
+
+
+def read_json_document(file: str, path: Path) -> dict:
+    """Parse a JSON export: UTF-8 without a byte-order mark, one object."""
+    data = path.read_bytes()
+    if not data:
+        raise FileRejected(file, "file is empty (0 bytes)")
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise FileRejected(file, "starts with a UTF-8 byte-order mark; the export must be UTF-8")
+    kind = sniff_kind(data[:512])
+    if kind != "text":
+        raise FileRejected(file, f"has a .json name but is {kind}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FileRejected(file, f"is not UTF-8 text: byte {error.start} cannot be read") from None
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise FileRejected(
+            file, f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+    if not isinstance(document, dict):
+        raise FileRejected(file, f"holds a JSON {type(document).__name__}, not one object")
+    return document
+
+
+def check_json_document(file: str, file_name: str, document: dict, table: RawTable) -> None:
+    """The export's format version and inspection id, against the layout and the file name."""
+    spec = table.json
+    assert spec is not None
+    if spec.format_field:
+        received = _field(document, spec.format_field)
+        if received is _MISSING:
+            raise FileRejected(
+                file, f"has no {spec.format_field!r} field", column=spec.format_field
+            )
+        if received not in spec.formats:
+            raise FileRejected(
+                file,
+                f"format {received!r} is not one this loader reads ({', '.join(spec.formats)})",
+                column=spec.format_field,
+            )
+    if spec.inspection_field:
+        inspection = _field(document, spec.inspection_field)
+        if inspection is _MISSING or not isinstance(inspection, str) or not inspection.strip():
+            raise FileRejected(file, "has no inspection id", column=spec.inspection_field)
+        if not table.names_inspection(file_name, inspection):
+            pattern = (table.file_name or "").replace("{inspection}", inspection.strip())
+            raise FileRejected(
+                file,
+                f"is named for another inspection than its {spec.inspection_field} "
+                f"{inspection.strip()!r}: it must be named {pattern}"
+                + (
+                    " (or, re-exported, with _2, _3, ... before .json)"
+                    if table.reexport_suffix
+                    else ""
+                ),
+                column=spec.inspection_field,
+            )
+
+
+def _records(
+    file: str, document: dict, table: RawTable
+) -> Iterator[tuple[int, str, dict, dict | None]]:
+    """Every record of a table, with its number in the file, a label, and its parent."""
+    spec = table.json
+    assert spec is not None
+    first, *rest = spec.records
+    top = document.get(first, _MISSING)
+    if top is _MISSING:
+        raise FileRejected(file, f"has no {first!r} list", column=first)
+    if not isinstance(top, list):
+        raise FileRejected(file, f"{first!r} is not a list", column=first)
+    if not rest:
+        for number, record in enumerate(top, start=1):
+            if not isinstance(record, dict):
+                raise FileRejected(file, f"{first} item {number} is not an object", row=number)
+            yield number, f"{first} item {number}", record, None
+        return
+    (inner,) = rest
+    number = 0
+    for parent_number, parent in enumerate(top, start=1):
+        if not isinstance(parent, dict):
+            raise FileRejected(file, f"{first} item {parent_number} is not an object")
+        items = parent.get(inner, _MISSING)
+        if items is _MISSING:
+            continue  # the parent's own table names the missing list
+        if not isinstance(items, list):
+            raise FileRejected(
+                file, f"{first} item {parent_number}: {inner!r} is not a list", column=inner
+            )
+        for item_number, record in enumerate(items, start=1):
+            number += 1
+            label = f"{first} item {parent_number}, {inner} item {item_number}"
+            if not isinstance(record, dict):
+                raise FileRejected(file, f"{label} is not an object", row=number)
+            yield number, label, record, parent
+
+
+def read_json(file: str, path: Path, tables: list[RawTable]) -> list[SheetReader]:
+    """Read a JSON export into a reader per raw table, its records flattened into rows.
+
+    Row numbers count the table's records in the file from 1 (a case's position in
+    ``cases``; a rating's among all the file's ratings). Refused, naming the place:
+    invalid JSON (line and column), a format version the layout does not list, a file
+    name that disagrees with the inspection id, a missing required field, a key
+    (``case_id``) given twice.
+    """
+    document = read_json_document(file, path)
+    file_name = path.name
+    readers = []
+    for table in tables:
+        spec = table.json
+        assert spec is not None
+        check_json_document(file, file_name, document, table)
+        document_values = []
+        for name in spec.document_columns:
+            value = _field(document, name)
+            if value is _MISSING:
+                raise FileRejected(file, f"missing required field {name!r}", column=name)
+            document_values.append(_json_text(value))
+        records = list(_records(file, document, table))
+        # Fields the layout does not name are kept too, as extra columns (as for CSV).
+        declared = {name.split(".")[0].lower() for name in (*spec.fields, *spec.nested)}
+        reserved = {name.lower() for name in (*table.columns, *PROVENANCE_COLUMNS)}
+        extras: list[str] = []
+        for *_, record, _ in records:
+            for name in record:
+                if name.lower() not in declared and name not in extras:
+                    if name.lower() in reserved:
+                        raise FileRejected(file, f"a record's field {name!r} is a reserved name")
+                    extras.append(name)
+        rows: list[tuple[int, list[str | None]]] = []
+        keys: dict[str, int] = {}
+        for number, label, record, parent in records:
+            values = list(document_values)
+            for name in spec.parent_columns:
+                values.append(_json_text(_field(parent or {}, name)))
+            for name in (*spec.fields, *spec.nested):
+                value = _field(record, name)
+                if value is _MISSING:
+                    raise FileRejected(
+                        file, f"{label} has no field {name!r}", row=number, column=name
+                    )
+                if name in spec.fields:
+                    values.append(_json_text(value))
+            values.extend(_json_text(record.get(name)) for name in extras)
+            if spec.key is not None:
+                key = _json_text(_field(record, spec.key))
+                if key is not None and key.strip() in keys:
+                    raise FileRejected(
+                        file,
+                        f"{spec.key} {key.strip()!r} is given twice in the file "
+                        f"({spec.records[0]} items {keys[key.strip()]} and {number})",
+                        row=number,
+                        column=spec.key,
+                    )
+                if key is not None:
+                    keys[key.strip()] = number
+            rows.append((number, values))
+        chunks = iter([rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)])
+        readers.append(SheetReader(table, [*table.columns, *extras], extras, chunks))
+    return readers

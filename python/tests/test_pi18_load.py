@@ -1,0 +1,211 @@
+"""PI18's JSON exports land in raw as received, flattened, or are refused by name."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from public_protection.load import LoadFailed, load_landing
+
+INSPECTION = "PI18-2018-09-DTV"
+
+CASE = {
+    "case_id": "PI18-DTV-0001",
+    "crn": "X123456",
+    "name": "Alex Example",
+    "date_of_birth": "1985-03-02",
+    "start_date": "2018-01-15",
+    "pcc_area": "Durham",
+    "sex": "Male",
+    "ethnicity": "White",
+    "sentence": "Community order",
+    "rosh": "Medium",
+    "mappa": {"eligible": False, "category": None, "level": None},
+    "offence": "Violence",
+    "flags": {"domestic_abuse": True, "iom": False, "child_protection": None},
+    "rosh_classification_reasonable": "Yes",
+    "ratings": [
+        {"ref": "2.1.3", "rating": "No", "rationale": "..."},
+        {"ref": "2.1.3a", "rating": "Yes", "rationale": "..."},
+    ],
+    "notes": "...",
+}
+
+
+def export(*cases: dict, inspection: str = INSPECTION, **fields) -> dict:
+    document = {
+        "format": "pi18-case-export/1",
+        "exported_at": "2019-07-02T10:14:00Z",
+        "inspection": {
+            "id": inspection,
+            "service": "Durham Tees Valley CRC",
+            "agency": "CRC",
+            "fieldwork_start": "2018-09-03",
+            "fieldwork_end": "2018-09-14",
+        },
+        "cases": list(cases) or [CASE],
+    }
+    document.update(fields)
+    return document
+
+
+def case(case_id: str, **fields) -> dict:
+    made = copy.deepcopy(CASE)
+    made.update(case_id=case_id, **fields)
+    return made
+
+
+def write(landing: Path, name: str, document: dict | str) -> Path:
+    path = landing / "pi18" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = document if isinstance(document, str) else json.dumps(document, indent=1)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def reject(landing: Path, db: Path, name: str, document: dict | str) -> str:
+    write(landing, name, document)
+    with pytest.raises(LoadFailed) as failure:
+        load_landing(db, landing)
+    (only,) = failure.value.rejections
+    assert only.file == f"pi18/{name}"
+    return str(only)
+
+
+def test_each_case_and_rating_is_a_raw_row_with_provenance(landing, db):
+    second = case("PI18-DTV-0002", mappa={"eligible": True, "category": 2, "level": 1})
+    second["ratings"] = [{"ref": "2.4.3", "rating": "N/A", "rationale": "none"}]
+    write(landing, f"PI18_{INSPECTION}.json", export(CASE, second))
+    load_landing(db, landing)
+    assert query(
+        db,
+        'select case_id, "inspection.id", "mappa.eligible", "mappa.category", '
+        '"flags.child_protection", _source_row from raw.pi18_cases order by _source_row',
+    ) == [
+        ("PI18-DTV-0001", INSPECTION, "false", None, None, 1),
+        ("PI18-DTV-0002", INSPECTION, "true", "2", None, 2),
+    ]
+    # a rating's row number counts the file's ratings; its case is named beside it
+    assert query(
+        db, "select case_id, ref, rating, _source_row from raw.pi18_ratings order by _source_row"
+    ) == [
+        ("PI18-DTV-0001", "2.1.3", "No", 1),
+        ("PI18-DTV-0001", "2.1.3a", "Yes", 2),
+        ("PI18-DTV-0002", "2.4.3", "N/A", 3),
+    ]
+    assert query(db, "select file, rows from raw.source_files where file like 'pi18/%'") == [
+        (f"pi18/PI18_{INSPECTION}.json", 5)
+    ]
+
+
+def test_a_re_export_lands_beside_the_first(landing, db):
+    write(landing, f"PI18_{INSPECTION}.json", export())
+    write(landing, f"PI18_{INSPECTION}_2.json", export(exported_at="2019-07-09T10:00:00Z"))
+    load_landing(db, landing)
+    assert query(db, "select _source_file, exported_at from raw.pi18_cases order by 1") == [
+        (f"pi18/PI18_{INSPECTION}.json", "2019-07-02T10:14:00Z"),
+        (f"pi18/PI18_{INSPECTION}_2.json", "2019-07-09T10:00:00Z"),
+    ]
+
+
+def test_an_unknown_field_is_kept_as_a_column(landing, db):
+    write(landing, f"PI18_{INSPECTION}.json", export(case("PI18-DTV-0001", team="North")))
+    report = load_landing(db, landing)
+    assert query(db, "select team from raw.pi18_cases") == [("North",)]
+    (outcome,) = [o for o in report.outcomes if o.file.startswith("pi18/")]
+    assert "pi18_cases: 1; pi18_ratings: 2" in outcome.message
+    assert "[pi18_cases]: kept unknown column(s) team in raw.pi18_cases" in outcome.message
+
+
+def test_invalid_json_is_refused_with_its_line_and_column(landing, db):
+    text = json.dumps(export(), indent=1).replace('"crn": "X123456",', '"crn": "X123456"', 1)
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", text)
+    assert "invalid JSON at line" in message and ", column " in message
+    line = int(message.split("invalid JSON at line ")[1].split(",")[0])
+    assert '"name"' in text.splitlines()[line - 1]  # the line after the missing comma
+
+
+def test_an_unknown_format_version_is_refused_naming_it(landing, db):
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", export(format="pi18-case-export/2"))
+    assert "format 'pi18-case-export/2' is not one this loader reads" in message
+    assert "pi18-case-export/1" in message
+
+
+@pytest.mark.parametrize(
+    "name", ["PI18_PI18-2018-09-ESX.json", f"PI18_{INSPECTION}_1.json", "cases.json"]
+)
+def test_a_file_name_that_disagrees_with_the_inspection_id_is_refused(landing, db, name):
+    message = reject(landing, db, name, export())
+    assert f"another inspection than its inspection.id '{INSPECTION}'" in message
+    assert f"PI18_{INSPECTION}.json" in message
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("mappa.eligible", "cases item 1 has no field 'mappa.eligible'"),
+        ("sex", "cases item 1 has no field 'sex'"),
+        ("ratings", "cases item 1 has no field 'ratings'"),
+    ],
+)
+def test_a_missing_required_field_is_refused_naming_it(landing, db, path, reason):
+    broken = case("PI18-DTV-0001")
+    *parents, leaf = path.split(".")
+    holder = broken
+    for key in parents:
+        holder = holder[key]
+    del holder[leaf]
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", export(broken))
+    assert reason in message and f"column {path!r}" in message and "row 1" in message
+
+
+def test_a_missing_export_field_is_refused_naming_it(landing, db):
+    document = export()
+    del document["inspection"]["fieldwork_end"]
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", document)
+    assert "missing required field 'inspection.fieldwork_end'" in message
+
+
+def test_a_case_id_given_twice_in_a_file_is_refused(landing, db):
+    document = export(case("PI18-DTV-0001"), case("PI18-DTV-0002"), case("PI18-DTV-0001"))
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", document)
+    assert "case_id 'PI18-DTV-0001' is given twice in the file (cases items 1 and 3)" in message
+    assert "row 3" in message
+
+
+def test_a_refused_export_leaves_the_warehouse_as_it_was(landing, db):
+    write(landing, f"PI18_{INSPECTION}.json", export())
+    load_landing(db, landing)
+    before = query(db, "select * from raw.pi18_cases order by all")
+    write(landing, "PI18_PI18-2018-10-ESX.json", "{ not json")
+    write(landing, f"PI18_{INSPECTION}.json", export(case("PI18-DTV-0009")))  # changed too
+    with pytest.raises(LoadFailed):
+        load_landing(db, landing)
+    assert query(db, "select * from raw.pi18_cases order by all") == before
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\xef\xbb\xbf{}", "byte-order mark"),
+        (b"", "file is empty"),
+        (b'{"format": "caf\xe9"}', "is not UTF-8 text: byte 15"),
+        (b"[1, 2]", "holds a JSON list, not one object"),
+    ],
+)
+def test_bytes_that_are_not_one_utf8_object_are_refused(landing, db, content, reason):
+    path = landing / "pi18" / f"PI18_{INSPECTION}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    with pytest.raises(LoadFailed) as failure:
+        load_landing(db, landing)
+    assert reason in str(failure.value.rejections[0])
