@@ -41,14 +41,22 @@ duplicates_marked as (
     select
         case_rows.*,
         unreadable_judgements.judgement_problem,
-        -- identical rows (overlapping exports) count once: the first one read
+        -- identical rows (overlapping exports) count once: the first one read.
+        -- Rows of a superseded inspection or export are compared among themselves
+        -- only: a later export repeating (or correcting) a case replaces it, it is
+        -- neither its duplicate nor a conflict.
         row_number() over (
-            partition by case_rows.programme, case_rows.case_key, case_rows.row_fingerprint
+            partition by
+                case_rows.programme,
+                case_rows.case_key,
+                case_rows.is_superseded_inspection,
+                case_rows.row_fingerprint
             order by case_rows.source_file, case_rows.source_row
         ) as copy_number,
         -- the same case received with different content cannot be trusted
         count(distinct case_rows.row_fingerprint) over (
-            partition by case_rows.programme, case_rows.case_key
+            partition by
+                case_rows.programme, case_rows.case_key, case_rows.is_superseded_inspection
         ) as versions_of_case
     from case_rows
     left join unreadable_judgements

@@ -20,6 +20,18 @@ sampled_cases as (
     select * from {{ ref('int_cases_sampled') }}
 ),
 
+-- case rows of a superseded inspection or export: the judgements received in the
+-- same file are set aside with them (a later export's count instead)
+superseded_case_rows as (
+    select distinct
+        programme,
+        case_key,
+        source_file,
+        superseded_rule
+    from {{ ref('int_case_rows_screened') }}
+    where is_superseded_inspection
+),
+
 -- Judgements received as rows of their own: every one, with identical copies
 -- and conflicting answers found.
 received as (
@@ -27,18 +39,30 @@ received as (
         received_rows.*,
         question_sources.question_id,
         sampled_cases.case_key is not null as is_sample_case,
+        superseded_case_rows.superseded_rule,
+        -- compared among rows of the same standing, as their case rows are
         row_number() over (
             partition by
                 received_rows.programme,
                 received_rows.case_key,
+                superseded_case_rows.superseded_rule is not null,
                 received_rows.source_ref,
                 received_rows.answer
             order by received_rows.source_file, received_rows.source_row
         ) as copy_number,
         count(distinct coalesce(received_rows.answer, '')) over (
-            partition by received_rows.programme, received_rows.case_key, received_rows.source_ref
+            partition by
+                received_rows.programme,
+                received_rows.case_key,
+                superseded_case_rows.superseded_rule is not null,
+                received_rows.source_ref
         ) as versions_of_answer
     from received_rows
+    left join superseded_case_rows
+        on
+            received_rows.programme = superseded_case_rows.programme
+            and received_rows.case_key = superseded_case_rows.case_key
+            and received_rows.source_file = superseded_case_rows.source_file
     left join question_sources
         on
             received_rows.programme = question_sources.programme
@@ -61,6 +85,7 @@ classified as (
             when read_problem is not null then 'quarantined'
             when versions_of_answer > 1 then 'quarantined'
             when not is_sample_case then 'excluded'
+            when superseded_rule is not null then 'excluded'
             when question_id is null then 'excluded'
             else 'sample'
         end as outcome,
@@ -69,6 +94,7 @@ classified as (
             when read_problem is not null then read_problem
             when versions_of_answer > 1 then 'conflicting duplicate'
             when not is_sample_case then 'case not in the sample'
+            when superseded_rule is not null then superseded_rule
             when question_id is null then 'question not matched between programmes'
         end as outcome_reason
     from marked

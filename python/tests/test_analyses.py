@@ -56,7 +56,9 @@ def test_the_sample_by_programme_adds_up_to_table_1(answers):
     ((omi2, qi),) = query(
         db, "select sum(omi2_n), sum(qi_n) from reporting.rpt_sample_by_area where area <> 'Total'"
     )
-    assert by_programme == {"OMI2": omi2, "Q&I": qi}
+    cases = dict(query(db, "select programme, count(*) from marts.dim_case group by 1"))
+    assert by_programme == {**cases, "OMI2": omi2, "Q&I": qi}
+    assert set(by_programme) == {"OMI2", "Q&I", "PI18"}
 
 
 def test_pct_yes_by_question_is_the_all_cases_row_of_tables_2_to_8(answers):
@@ -68,10 +70,13 @@ def test_pct_yes_by_question_is_the_all_cases_row_of_tables_2_to_8(answers):
         "and programme <> 'All' order by all",
     )
     answered = [(q, p, n, pct) for q, _, p, n, pct in results["pct_yes_by_question_and_programme"]]
-    in_bulletin = {q for q, *_ in expected}
-    assert [row for row in answered if row[0] in in_bulletin] == expected
-    # beyond the bulletin's tables: planning (question 8), for both programmes
-    assert {(q, p) for q, p, *_ in answered if q not in in_bulletin} == {(8, "OMI2"), (8, "Q&I")}
+    in_bulletin = {(q, p) for q, p, *_ in expected}
+    assert [row for row in answered if row[:2] in in_bulletin] == expected
+    # beyond the bulletin's tables: planning (question 8) for its two programmes, and
+    # PI18's questions (it does not collect question 4)
+    assert {(q, p) for q, p, *_ in answered if (q, p) not in in_bulletin} == {
+        (8, "OMI2"), (8, "Q&I"), *((q, "PI18") for q in (1, 2, 3, 5, 6, 7, 8))
+    }  # fmt: skip
 
 
 def test_the_crc_nps_comparison_restates_figure_1(answers):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from public_protection.demo.layouts import OMI2_CASES, QI_CASES, QI_JUDGEMENTS
+from public_protection.layout import raw_table
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = (ROOT / "docs" / "input-contract.md").read_text(encoding="utf-8")
@@ -140,14 +141,22 @@ def test_the_question_refs_and_the_crosswalk_are_the_seeds():
     refs = set(ticked(paragraph.split("A case with no row")[0]))
     assert refs == codes("Q&I", "question_ref")
     documented = [
-        (row[0], ticked(row[2])[0], ticked(row[3])[0], row[4])
+        (row[0], ticked(row[2])[0], ticked(row[3])[0], row[4], row[5])
         for row in table_after("## 3. The question crosswalk")
     ]
-    sources = {(row["programme"], row["question_id"]): row["source_ref"]
+    sources = {(row["programme"], row["question_id"]): row
                for row in seed("question_sources")}  # fmt: skip
+
+    def pi18(question: str) -> str:  # "`2.1.3a` (close)", or "not collected"
+        source = sources.get(("PI18", question))
+        return (
+            f"`{source['source_ref']}` ({source['comparability']})" if source else "not collected"
+        )
+
     assert documented == [
-        (row["question_id"], sources["OMI2", row["question_id"]],
-         sources["Q&I", row["question_id"]], row["wording"])
+        (row["question_id"], sources["OMI2", row["question_id"]]["source_ref"],
+         sources["Q&I", row["question_id"]]["source_ref"], pi18(row["question_id"]),
+         row["wording"])
         for row in seed("questions")
     ]  # fmt: skip
 
@@ -156,3 +165,37 @@ def test_the_fieldwork_years_on_the_page_are_the_programmes_seed():
     for row in seed("programmes"):
         years = f"fieldwork {row['fieldwork_start_year']}-{row['fieldwork_end_year']}"
         assert years in PAGE, row["programme"]
+
+
+PI18_CODED = {
+    "inspection.agency": "agency",
+    "sex": "sex",
+    "ethnicity": "ethnicity",
+    "sentence": "sentence_type",
+    "rosh": "rosh",
+    "mappa.eligible": "flag",
+    "offence": "offence",
+    "flags.domestic_abuse": "flag",
+    "flags.iom": "flag",
+    "flags.child_protection": "flag",
+    "ref": "rating_ref",
+    "rating": "answer",
+}
+
+
+def test_the_pi18_fields_on_the_page_are_the_layouts_in_order():
+    case_fields = table_after("The export's own fields") + table_after("Each element of `cases`")
+    assert [ticked(row[0])[0] for row in case_fields] == list(raw_table("pi18_cases").columns)
+    rating_fields = table_after("Each case also has `ratings`")
+    assert [ticked(row[0])[0] for row in rating_fields] == list(raw_table("pi18_ratings").columns)
+    checked = 0
+    for row in case_fields + rating_fields:
+        field = ticked(row[0])[0]
+        if field in PI18_CODED:
+            documented = {v.strip().lower() for v in ticked(row[1]) if v not in ("1-3",)}
+            assert documented == codes("PI18", PI18_CODED[field]), field
+            checked += 1
+    assert checked == len(PI18_CODED)
+    services = PAGE[PAGE.index("The 28 services") :]
+    listed = {code for code in ticked(services) if "<name>" not in code and "pi18" not in code}
+    assert listed == {row["service_code"] for row in seed("pi18_services")}

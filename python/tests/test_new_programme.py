@@ -162,13 +162,13 @@ ADDED = {
     "macros/programmes/x24.sql": REGISTRATION,
 }
 SEED_ROWS = {
-    "programmes.csv": ["X24,Fictitious inspections 2024,2023,2024,3,allocated,Q&I,x24,false,true"],
+    "programmes.csv": ["X24,Fictitious inspections 2024,2023,2024,4,allocated,Q&I,x24,false,true"],
     "question_sources.csv": [
         "X24,1,Q1,close,a fictitious programme's question",
         "X24,2,Q2,partial,a fictitious programme's question",
         "X24,8,Q8,close,a fictitious programme's question",
     ],
-    "areas.csv": ["Cleveland,false,"],
+    "areas.csv": ["Isle of Man,false,"],
 }
 MATCHED = ["Durham", "Kent", "London", "North Yorkshire"]
 X24_ROWS = 240
@@ -185,11 +185,11 @@ def write_extract(path: Path) -> dict[str, int]:
         writer = csv.writer(handle)
         writer.writerow(header)
         for number in range(X24_ROWS):
-            area = "Cleveland" if number % 4 == 0 else MATCHED[number % len(MATCHED)]
-            counts["matched"] += area != "Cleveland"
+            area = "Isle of Man" if number % 4 == 0 else MATCHED[number % len(MATCHED)]
+            counts["matched"] += area != "Isle of Man"
             q8 = str(rng.choice(["Y", "N", ""], p=[0.6, 0.3, 0.1]))
             counts["q8_answered"] += q8 != ""
-            counts["q8_matched_answered"] += q8 != "" and area != "Cleveland"
+            counts["q8_matched_answered"] += q8 != "" and area != "Isle of Man"
             writer.writerow(
                 [
                     f"X24/{number:04d}", area, str(rng.choice(["NPS", "CRC"])),
@@ -318,19 +318,24 @@ def test_a_trend_model_over_every_programme_that_collects_the_question(with_x24)
     assert rows(
         db,
         "select model_id, programmes, n > 0 from analysis.regression_models "
-        "where model_set = 'trend' and sample = 'All' order by 1",
+        "where model_set = 'trend' and sample = 'All' and programmes like '%X24%' order by 1",
     ) == [
-        ("trend_q1_all", "OMI2, Q&I, X24", True),
-        ("trend_q2_all", "OMI2, Q&I, X24", True),
-        ("trend_q8_all", "OMI2, Q&I, X24", True),
+        ("trend_q1_all", "OMI2, Q&I, PI18, X24", True),
+        ("trend_q2_all", "OMI2, Q&I, PI18, X24", True),
+        ("trend_q8_all", "OMI2, Q&I, PI18, X24", True),
     ]
-    # X24's cases are in the trend model: more cases than OMI2's and Q&I's alone.
+    # X24's cases are in the trend model, beside every other programme's answering Q1.
     (bulletin, trend) = rows(
         db,
         "select n_before_listwise_deletion from analysis.regression_models "
         "where model_id in ('q1_all', 'trend_q1_all') order by model_set",
     )
-    assert trend[0] == bulletin[0] + X24_ROWS
+    ((pi18,),) = rows(
+        db,
+        "select count(is_sufficient) from marts.fct_case_judgement "
+        "inner join marts.dim_case using (case_key) where programme = 'PI18' and question_id = 1",
+    )
+    assert trend[0] == bulletin[0] + pi18 + X24_ROWS
 
 
 def test_a_column_for_it_in_the_report_and_the_bulletin_untouched(with_x24):
@@ -339,7 +344,7 @@ def test_a_column_for_it_in_the_report_and_the_bulletin_untouched(with_x24):
     assert 'data-programme="X24"' in html
     with (report / "csv" / "programme_trend.csv").open(encoding="utf-8") as handle:
         programmes = {row["Programme"] for row in csv.DictReader(handle)}
-    assert programmes == {"OMI2", "Q&I", "X24"}
+    assert programmes == {"OMI2", "Q&I", "PI18", "X24"}
     # The bulletin's view is its two programmes and seven questions: every figure reconciles.
     assert rows(
         db, "select count(*), count(*) filter (where is_match) "

@@ -210,4 +210,4 @@ def test_run_stores_the_models_it_fitted_while_validating(demo_warehouse, tmp_pa
         models = con.execute(
             "select model_set, count(*) from analysis.regression_models group by 1 order by 1"
         ).fetchall()
-    assert models == [("bulletin", 21), ("trend", 3)]
+    assert models == [("bulletin", 21), ("trend", 21)]

@@ -26,12 +26,18 @@ def test_regress_writes_the_analysis_tables(demo_warehouse, tmp_path, capsys):
         assert rows(
             "select model_set, count(*), count(distinct model_id) from analysis.regression_models "
             "group by 1 order by 1"
-        ) == [("bulletin", 21, 21), ("trend", 3, 3)]
-        # The trend's models: question 8 (planning), beyond the bulletin, over both programmes.
+        ) == [("bulletin", 21, 21), ("trend", 21, 21)]
+        # The trend's models: each question over every programme that collects it where
+        # that is not the bulletin's pair: PI18 collects all but question 4, and question
+        # 8 (planning) is beyond the bulletin.
         assert rows(
             "select model_id, programmes from analysis.regression_models "
             "where model_set = 'trend' order by 1"
-        ) == [(f"trend_q8_{s}", "OMI2, Q&I") for s in ("all", "crc", "nps")]
+        ) == [
+            (f"trend_q{q}_{s}", "OMI2, Q&I, PI18")
+            for q in (1, 2, 3, 5, 6, 7, 8)
+            for s in ("all", "crc", "nps")
+        ]
         # Listwise deletion is counted, and n + dropped is every case answering.
         assert rows(
             "select count(*) from analysis.regression_models "
