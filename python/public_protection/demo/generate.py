@@ -44,7 +44,7 @@ def write_demo(landing: Path, seed: int = 0, scale: int = 1) -> Manifest:
             "the case plan misses published figures (run `public-protection calibrate`):\n  "
             + "\n  ".join(misses[:10])
         )
-    for folder in ("omi2", "qi"):
+    for folder in ("omi2", "qi", "pi18"):
         target = landing / folder
         if not target.exists():
             continue

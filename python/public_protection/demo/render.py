@@ -43,6 +43,7 @@ from public_protection.demo.layouts import (
     QI_MATCHED_REFS,
     QI_UNMATCHED_REFS,
 )
+from public_protection.demo.pi18 import write_pi18
 from public_protection.demo.xlsx import EXCEL_MAX_ROWS, write_workbook
 from public_protection.layout import DEMO_MANIFEST
 
@@ -114,6 +115,7 @@ class Manifest:
     omi2: dict[str, int] = field(default_factory=dict)
     qi: dict[str, int] = field(default_factory=dict)
     qi_judgements: dict[str, int] = field(default_factory=dict)
+    pi18: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> str:
         document = {
@@ -124,6 +126,7 @@ class Manifest:
             "omi2_rows": self.omi2,
             "qi_case_rows": self.qi,
             "qi_judgement_rows": self.qi_judgements,
+            "pi18_case_rows": self.pi18,
             "files": self.files,
         }
         return json.dumps(document, indent=2, sort_keys=False) + "\n"
@@ -134,7 +137,9 @@ class Manifest:
             f"wrote {len(self.files)} files: OMI2 {self.omi2['rows']:,} rows "
             f"({self.omi2['sample']:,} in the sample), Q&I {self.qi['rows']:,} cases "
             f"({self.qi['sample']:,} in the sample), "
-            f"{self.qi_judgements['rows']:,} judgement rows; see manifest.json"
+            f"{self.qi_judgements['rows']:,} judgement rows, PI18 {self.pi18['rows']:,} cases "
+            f"({self.pi18['sample']:,} in the sample), {self.pi18['rating_rows']:,} ratings; "
+            "see manifest.json"
         )
 
 
@@ -592,6 +597,9 @@ def render(plan: list[PlannedCase], landing: Path, seed: int = 0, scale: int = 1
             }
     manifest.qi_judgements = dict(sorted(judgement_counts.items()))
     manifest.qi_judgements["rows"] = sum(judgement_counts.values())
+    # PI18 from its own random stream: the extracts above do not depend on it.
+    files, manifest.pi18 = write_pi18(landing / "pi18", seed=seed, scale=scale)
+    manifest.files.update(files)
     (landing / DEMO_MANIFEST).write_text(manifest.as_json(), encoding="utf-8")
     return manifest
 
