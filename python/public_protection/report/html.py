@@ -24,6 +24,7 @@ from public_protection.report.tables import (
     ReconciliationRow,
     TrendRow,
 )
+from public_protection.report.trend_chart import trend_svg
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ def render_html(
         trend_findings=trend_findings or {},
         trend_title=TREND_TITLE,
         trend=trend_table(layout.trend),
+        trend_svg=Markup(trend_svg(layout.trend, trend_table(layout.trend).programmes)),
         titles=TABLE_TITLES,
         bulletin=layout.bulletin,
         figure_title=layout.bulletin.figure_title,
