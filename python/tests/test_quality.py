@@ -123,6 +123,30 @@ def test_the_clean_demo_passes_and_lands_its_results_in_dq(demo_warehouse, tmp_p
             "interval_contains_estimate",
             id="interval not containing the estimate",
         ),
+        pytest.param(
+            [
+                "update raw.pi18_ratings set rating = 'Maybe' where rowid % 20 = 0",
+            ],
+            "raw_pi18_ratings: expect_column_values_to_be_in_set on rating",
+            id="raw PI18 ratings recoded",
+        ),
+        pytest.param(
+            [
+                "update reporting.rpt_programme_trend set n = n + 5 "
+                "where programme = 'PI18' and responsible_agency = 'NPS' and question_id = 2"
+            ],
+            "reporting_programme_trend: expect_column_values_to_be_in_set on agencies_add_up",
+            id="a trend whose agencies do not add up",
+        ),
+        pytest.param(
+            [
+                "update reporting.rpt_programme_trend set comparability = null "
+                "where programme = 'PI18' and question_id = 3"
+            ],
+            "reporting_programme_trend: expect_column_values_to_be_in_set on "
+            "graded_against_its_baseline",
+            id="a trend figure without its comparability grade",
+        ),
     ],
 )
 def test_a_corruption_fails_validate_naming_the_expectation(

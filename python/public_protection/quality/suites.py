@@ -282,6 +282,55 @@ def agency_change_guard(scope: Scope) -> Guard:
     return Guard("reporting_agency_change", "reporting.rpt_agency_change", sql, checks)
 
 
+def programme_trend_guard() -> Guard:
+    """The trend across programmes: consistent counts, rates, intervals and grades."""
+    sql = """
+        with
+
+        trend as (
+            select * from reporting.rpt_programme_trend
+        ),
+
+        agencies as (
+            select
+                question_id,
+                programme,
+                scope,
+                max(n) filter (where responsible_agency = 'All') as all_n,
+                sum(n) filter (where responsible_agency <> 'All') as agencies_n
+            from trend
+            group by all
+        )
+
+        select
+            trend.n_yes between 0 and trend.n as yes_within_n,
+            trend.pct_yes,
+            trend.ci_low <= trend.pct_yes and trend.pct_yes <= trend.ci_high
+                as interval_holds_the_rate,
+            trend.comparability,
+            (trend.baseline_programme is null) = (trend.comparability is null)
+                as graded_against_its_baseline,
+            trend.p_value,
+            agencies.all_n = agencies.agencies_n as agencies_add_up
+        from trend
+        inner join agencies using (question_id, programme, scope)
+    """
+    checks = [
+        _in_set("yes_within_n", [True], why="n yes is a part of n"),
+        _between("pct_yes", 0, 100),
+        _in_set("interval_holds_the_rate", [True], why="the Wilson interval holds the rate"),
+        _in_set("comparability", ["same", "close", "partial"]),
+        _in_set(
+            "graded_against_its_baseline",
+            [True],
+            why="a comparability grade exactly where there is a baseline programme",
+        ),
+        _between("p_value", 0, 1),
+        _in_set("agencies_add_up", [True], why="CRC + NPS = All, per question and scope"),
+    ]
+    return Guard("reporting_programme_trend", "reporting.rpt_programme_trend", sql, checks)
+
+
 # --- distributions ------------------------------------------------------------------
 
 

@@ -42,6 +42,7 @@ from public_protection.quality.suites import (
     distribution_guard,
     fct_case_judgement_guard,
     load_bounds,
+    programme_trend_guard,
     raw_codes_guard,
     raw_schema_guard,
     subgroup_guard,
@@ -264,6 +265,7 @@ def build_guards(
         fct_case_judgement_guard(),
         subgroup_guard(),
         agency_change_guard(scope),
+        programme_trend_guard(),
         distribution_guard(bounds, reference, programmes, scope),
     ]
 
