@@ -3,9 +3,15 @@
 Two sets of models, told apart by ``model_set``: the bulletin's (each of its
 questions x All, CRC, NPS, over its programmes: 21 models) and the trend's
 (each question over every programme that collects it, where that differs from
-the bulletin's model: today question 8, for the trend beyond the
-bulletin). Which questions and programmes these are is reference data in the
-marts (``dim_question``, ``dim_programme``, ``dim_question_source``).
+the bulletin's model: with PI18, every question it collects, and question 8).
+Which questions and programmes these are is reference data in the marts
+(``dim_question``, ``dim_programme``, ``dim_question_source``).
+
+Every model is fitted on the cases of the 12 matched areas: the one scope every
+programme covers, so that programmes are compared like for like (a programme
+with a national sample adds areas no other programme has, where programme and
+area could not be told apart). The bulletin's models are unchanged by this: its
+programmes' samples are the matched areas.
 
 Reads ``marts`` read-only, fits with ``stepwise``, writes ``analysis``:
 ``regression_models``, ``regression_terms``, ``regression_steps`` and
@@ -138,7 +144,8 @@ class ModelRun:
 
 
 def read_cases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Cases answered Yes or No, counted per question, agency, covariate pattern and outcome.
+    """Cases of the matched areas answered Yes or No, counted per question, agency,
+    covariate pattern and outcome.
 
     Every candidate is categorical, so DuckDB groups identical patterns and the
     frame holds one row per pattern with its number of cases (``cases``): the
@@ -154,7 +161,7 @@ def read_cases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             count(*) as cases
         from marts.fct_case_judgement
         inner join marts.dim_case on fct_case_judgement.case_key = dim_case.case_key
-        where fct_case_judgement.is_sufficient is not null
+        where fct_case_judgement.is_sufficient is not null and dim_case.is_matched_area
         group by all
         order by all
     """
@@ -162,9 +169,11 @@ def read_cases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def area_levels(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every area of the sample, the one with most cases first (the reference), then by name."""
+    """Every matched area of the sample, the one with most cases first (the reference),
+    then by name."""
     areas = con.execute(
-        "select area, count(*) as cases from marts.dim_case group by area order by 2 desc, 1"
+        "select area, count(*) as cases from marts.dim_case where is_matched_area "
+        "group by area order by 2 desc, 1"
     ).fetchall()
     return [areas[0][0], *sorted(a for a, _ in areas[1:])] if areas else []
 
