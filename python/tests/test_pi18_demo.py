@@ -197,3 +197,17 @@ def test_the_trend_counts_equal_a_count_from_the_exports(demo):
     }
     assert len(expected) == 7 * 3 * 2  # 7 questions (not 4), 3 agencies, 2 scopes
     assert found == expected
+
+
+def test_scale_multiplies_every_pi18_count_and_keeps_every_percentage(demo, tmp_path):
+    from public_protection.demo.generate import write_demo
+
+    _, landing, planted = demo
+    twice = tmp_path / "landing"
+    write_demo(twice, seed=0, scale=2)
+    manifest = json.loads((twice / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pi18_case_rows"]["sample"] == 2 * planted["sample"]
+    once = count_from_the_exports(landing)
+    assert count_from_the_exports(twice) == {
+        key: (2 * n, 2 * yes) for key, (n, yes) in once.items()
+    }

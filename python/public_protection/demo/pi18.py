@@ -169,6 +169,13 @@ class Pi18Writer:
                 self.crns.add(crn)
                 return crn
 
+    def copy(self, case: dict, case_id: str) -> dict:
+        """The same case for another person: new reference, CRN and name."""
+        made = {**case, "mappa": dict(case["mappa"]), "flags": dict(case["flags"])}
+        made["ratings"] = [dict(r) for r in case["ratings"]]
+        made.update(case_id=case_id, crn=self._crn(), name=self.faker.name())
+        return made
+
     def case(self, case_id: str, agency: str, areas: tuple[str, ...], fieldwork: dt.date) -> dict:
         nps = agency == "NPS"
         rng = self.rng
@@ -283,13 +290,25 @@ def write_pi18(folder: Path, seed: int = 0, scale: int = 1) -> tuple[dict[str, d
         SERVICES[i][0]: dt.date(2018, 6, 4) + dt.timedelta(weeks=2 * rank)
         for rank, i in enumerate(order)
     }
-    exports: dict[str, list[dict]] = {}
-    for service in SERVICES:
-        code, _, agency, areas, size = service
-        exports[code] = [
+    planned = {
+        code: [
             writer.case(f"PI18-{code}-{n:05d}", agency, areas, fieldwork[code])
-            for n in range(1, size * scale + 1)
+            for n in range(1, size + 1)
         ]
+        for code, _, agency, areas, size in SERVICES
+    }
+    # At scale K, K copies of the scale-1 cases with new people and references (drawn
+    # after every scale-1 case, which so stay the same), as for OMI2 and Q&I: every n is
+    # multiplied by K and every percentage unchanged.
+    exports: dict[str, list[dict]] = {
+        code: cases
+        + [
+            writer.copy(case, f"PI18-{code}-{len(cases) * copy + n:05d}")
+            for copy in range(1, scale)
+            for n, case in enumerate(cases, start=1)
+        ]
+        for code, cases in planned.items()
+    }
     counts = Pi18Counts(sample=sum(len(c) for c in exports.values()))
     wrongs: dict[str, int] = {}
     codes = [s[0] for s in SERVICES if s[0] != REEXPORTED]
