@@ -116,7 +116,8 @@ def bench_scale(scale: int, scratch: Path, log: Path) -> list[Measure]:
             command = [str(CLI), stage, *common, "--scale", str(scale)]
         else:
             command = [str(CLI), stage, *common]
-        seconds, peak, output = measured(command, ROOT, log)
+        # this checkout's code and project, whichever package the environment installed
+        seconds, peak, output = measured(command, ROOT, log, env=project_env(ROOT))
         note = ""
         if stage == "floor":
             query_seconds = float(output.split()[-2])
