@@ -688,16 +688,15 @@ def check_json_document(file: str, file_name: str, document: dict, table: RawTab
         if inspection is _MISSING or not isinstance(inspection, str) or not inspection.strip():
             raise FileRejected(file, "has no inspection id", column=spec.inspection_field)
         if not table.names_inspection(file_name, inspection):
-            pattern = (table.file_name or "").replace("{inspection}", inspection.strip())
+            before, _, after = (table.file_name or "{inspection}").partition("{inspection}")
+            name = f"{before}{inspection.strip()}{after}"
+            if table.reexport_suffix:  # e.g. X_<id>_<n>.json, n = 2, 3, ...
+                suffix = table.reexport_suffix.replace("{n}", "<n>")
+                name += f" (re-exported: {before}{inspection.strip()}{suffix}{after}, n from 2)"
             raise FileRejected(
                 file,
                 f"is named for another inspection than its {spec.inspection_field} "
-                f"{inspection.strip()!r}: it must be named {pattern}"
-                + (
-                    " (or, re-exported, with _2, _3, ... before .json)"
-                    if table.reexport_suffix
-                    else ""
-                ),
+                f"{inspection.strip()!r}: it must be named {name}",
                 column=spec.inspection_field,
             )
 

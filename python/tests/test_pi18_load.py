@@ -146,7 +146,8 @@ def test_an_unknown_format_version_is_refused_naming_it(landing, db):
 def test_a_file_name_that_disagrees_with_the_inspection_id_is_refused(landing, db, name):
     message = reject(landing, db, name, export())
     assert f"another inspection than its inspection.id '{INSPECTION}'" in message
-    assert f"PI18_{INSPECTION}.json" in message
+    named = f"it must be named PI18_{INSPECTION}.json (re-exported: PI18_{INSPECTION}_<n>.json"
+    assert named in message
 
 
 @pytest.mark.parametrize(
