@@ -749,12 +749,12 @@ def read_json(file: str, path: Path, tables: list[RawTable]) -> list[SheetReader
     (``case_id``) given twice.
     """
     document = read_json_document(file, path)
-    file_name = path.name
+    # the format and the inspection id are the export's, the same for each of its tables
+    check_json_document(file, path.name, document, tables[0])
     readers = []
     for table in tables:
         spec = table.json
         assert spec is not None
-        check_json_document(file, file_name, document, table)
         document_values = []
         for name in spec.document_columns:
             value = _field(document, name)
