@@ -31,6 +31,7 @@ from public_protection.layout import (
     RawTable,
 )
 from public_protection.readers import (
+    ColumnChunk,
     FileRejected,
     SheetReader,
     open_workbook,
@@ -331,10 +332,15 @@ def _stage_sheet(
     )
     total = 0
     for chunk in sheet.chunks:
-        frame = pd.DataFrame([values for _, values in chunk], columns=sheet.columns, dtype=object)
+        if isinstance(chunk, ColumnChunk):
+            frame = pd.DataFrame(chunk.columns, columns=sheet.columns, dtype=object)
+            numbers = chunk.row_numbers
+        else:
+            frame = pd.DataFrame([v for _, v in chunk], columns=sheet.columns, dtype=object)
+            numbers = [number for number, _ in chunk]
         frame["_source_file"] = file
         frame["_source_sha256"] = sha256
-        frame["_source_row"] = [number for number, _ in chunk]
+        frame["_source_row"] = numbers
         frame["_loaded_at"] = loaded_at
         scratch.register("incoming_chunk", frame)
         try:

@@ -7,6 +7,7 @@ staging decides what it means.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import datetime as dt
@@ -54,8 +55,23 @@ class SheetReader:
     table: RawTable
     columns: list[str]
     extra_columns: list[str]
-    chunks: Iterator[list[tuple[int, list[str | None]]]]
+    chunks: Iterator[list[tuple[int, list[str | None]]]] | Iterator[ColumnChunk]
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ColumnChunk:
+    """A chunk of rows held column by column (a JSON table's), as a data frame takes them.
+
+    Readers of delimited text and sheets give lists of ``(row_number, values)``; a JSON
+    export is already whole in memory, and building its columns directly is faster.
+    """
+
+    row_numbers: list[int]
+    columns: dict[str, list[str | None]]
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
 
 
 def sniff_kind(head: bytes) -> str:
@@ -701,10 +717,42 @@ def check_json_document(file: str, file_name: str, document: dict, table: RawTab
             )
 
 
-def _records(
-    file: str, document: dict, table: RawTable
-) -> Iterator[tuple[int, str, dict, dict | None]]:
-    """Every record of a table, with its number in the file, a label, and its parent."""
+def _column(records: list[dict], path: str) -> list[Any]:
+    """One field of every record, ``_MISSING`` where a key on its dotted path is absent."""
+    head, *rest = path.split(".")
+    values = [record.get(head, _MISSING) for record in records]
+    for key in rest:
+        values = [v.get(key, _MISSING) if type(v) is dict else _MISSING for v in values]
+    return values
+
+
+def _texts(values: list[Any]) -> list[str | None]:
+    """A column of JSON values as raw keeps them (strings, the commonest, untouched)."""
+    return [v if type(v) is str else _json_text(v) for v in values]
+
+
+@dataclass
+class RecordList:
+    """A table's records in one export, with what is needed to name one in a message."""
+
+    items: list[dict]
+    parents: list[dict] | None  # the record each item sits in, for a nested list
+    # for a nested list: (parent's number, index of its first item in ``items``)
+    starts: list[tuple[int, int]]
+    first: str
+    inner: str | None
+
+    def label(self, index: int) -> str:
+        """``cases item 3`` or ``cases item 3, ratings item 2`` for items[index]."""
+        if self.inner is None:
+            return f"{self.first} item {index + 1}"
+        position = bisect.bisect_right([start for _, start in self.starts], index) - 1
+        parent_number, start = self.starts[position]
+        return f"{self.first} item {parent_number}, {self.inner} item {index - start + 1}"
+
+
+def _records(file: str, document: dict, table: RawTable) -> RecordList:
+    """Every record of a table, in file order, refused if the lists are not lists of objects."""
     spec = table.json
     assert spec is not None
     first, *rest = spec.records
@@ -714,29 +762,42 @@ def _records(
     if not isinstance(top, list):
         raise FileRejected(file, f"{first!r} is not a list", column=first)
     if not rest:
-        for number, record in enumerate(top, start=1):
-            if not isinstance(record, dict):
-                raise FileRejected(file, f"{first} item {number} is not an object", row=number)
-            yield number, f"{first} item {number}", record, None
-        return
-    (inner,) = rest
-    number = 0
-    for parent_number, parent in enumerate(top, start=1):
-        if not isinstance(parent, dict):
-            raise FileRejected(file, f"{first} item {parent_number} is not an object")
-        items = parent.get(inner, _MISSING)
-        if items is _MISSING:
-            continue  # the parent's own table names the missing list
-        if not isinstance(items, list):
-            raise FileRejected(
-                file, f"{first} item {parent_number}: {inner!r} is not a list", column=inner
-            )
-        for item_number, record in enumerate(items, start=1):
-            number += 1
-            label = f"{first} item {parent_number}, {inner} item {item_number}"
-            if not isinstance(record, dict):
-                raise FileRejected(file, f"{label} is not an object", row=number)
-            yield number, label, record, parent
+        records = RecordList(top, None, [], first, None)
+    else:
+        (inner,) = rest
+        records = RecordList([], [], [], first, inner)
+        for parent_number, parent in enumerate(top, start=1):
+            if type(parent) is not dict:
+                raise FileRejected(file, f"{first} item {parent_number} is not an object")
+            items = parent.get(inner, _MISSING)
+            if items is _MISSING:
+                continue  # the parent's own table names the missing list
+            if not isinstance(items, list):
+                raise FileRejected(
+                    file, f"{first} item {parent_number}: {inner!r} is not a list", column=inner
+                )
+            records.starts.append((parent_number, len(records.items)))
+            records.items.extend(items)
+            records.parents.extend([parent] * len(items))
+    for index, record in enumerate(records.items):
+        if type(record) is not dict:
+            raise FileRejected(file, f"{records.label(index)} is not an object", row=index + 1)
+    return records
+
+
+def _first_repeat(keys: list[str | None]) -> tuple[int, int] | None:
+    """The first key given again, as (index of its first use, index of the repeat)."""
+    given = [key.strip() for key in keys if key is not None]
+    if len(set(given)) == len(given):
+        return None  # the usual case, decided without a Python loop per record
+    seen: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if key is None:
+            continue
+        if key.strip() in seen:
+            return seen[key.strip()], index
+        seen[key.strip()] = index
+    return None
 
 
 def read_json(file: str, path: Path, tables: list[RawTable]) -> list[SheetReader]:
@@ -746,7 +807,10 @@ def read_json(file: str, path: Path, tables: list[RawTable]) -> list[SheetReader
     ``cases``; a rating's among all the file's ratings). Refused, naming the place:
     invalid JSON (line and column), a format version the layout does not list, a file
     name that disagrees with the inspection id, a missing required field, a key
-    (``case_id``) given twice.
+    (``case_id``) given twice. Where a file has several faults, the first record's is
+    named. Columns are built whole, field by field, not record by record: an export at
+    scale holds hundreds of thousands of ratings, and a Python loop per value was most
+    of the load's time.
     """
     document = read_json_document(file, path)
     # the format and the inspection id are the export's, the same for each of its tables
@@ -755,51 +819,66 @@ def read_json(file: str, path: Path, tables: list[RawTable]) -> list[SheetReader
     for table in tables:
         spec = table.json
         assert spec is not None
-        document_values = []
+        records = _records(file, document, table)
+        count = len(records.items)
+        columns: dict[str, list[str | None]] = {}
         for name in spec.document_columns:
             value = _field(document, name)
             if value is _MISSING:
                 raise FileRejected(file, f"missing required field {name!r}", column=name)
-            document_values.append(_json_text(value))
-        records = list(_records(file, document, table))
+            columns[name] = [_json_text(value)] * count
+        for name in spec.parent_columns:
+            values = _column(records.parents or [], name)
+            columns[name] = _texts([None if v is _MISSING else v for v in values])
         # Fields the layout does not name are kept too, as extra columns (as for CSV).
         declared = {name.split(".")[0].lower() for name in (*spec.fields, *spec.nested)}
         reserved = {name.lower() for name in (*table.columns, *PROVENANCE_COLUMNS)}
         extras: list[str] = []
-        for *_, record, _ in records:
-            for name in record:
+        for shape in dict.fromkeys(tuple(record) for record in records.items):
+            for name in shape:
                 if name.lower() not in declared and name not in extras:
                     if name.lower() in reserved:
                         raise FileRejected(file, f"a record's field {name!r} is a reserved name")
                     extras.append(name)
-        rows: list[tuple[int, list[str | None]]] = []
-        keys: dict[str, int] = {}
-        for number, label, record, parent in records:
-            values = list(document_values)
-            for name in spec.parent_columns:
-                values.append(_json_text(_field(parent or {}, name)))
-            for name in (*spec.fields, *spec.nested):
-                value = _field(record, name)
-                if value is _MISSING:
-                    raise FileRejected(
-                        file, f"{label} has no field {name!r}", row=number, column=name
-                    )
-                if name in spec.fields:
-                    values.append(_json_text(value))
-            values.extend(_json_text(record.get(name)) for name in extras)
-            if spec.key is not None:
-                key = _json_text(_field(record, spec.key))
-                if key is not None and key.strip() in keys:
-                    raise FileRejected(
-                        file,
-                        f"{spec.key} {key.strip()!r} is given twice in the file "
-                        f"({spec.records[0]} items {keys[key.strip()]} and {number})",
-                        row=number,
-                        column=spec.key,
-                    )
-                if key is not None:
-                    keys[key.strip()] = number
-            rows.append((number, values))
-        chunks = iter([rows[i : i + CHUNK_ROWS] for i in range(0, len(rows), CHUNK_ROWS)])
-        readers.append(SheetReader(table, [*table.columns, *extras], extras, chunks))
+        # The first record lacking a required field, or repeating the key, is refused.
+        faults: list[tuple[int, int, FileRejected]] = []
+        received: dict[str, list[Any]] = {}
+        for order, name in enumerate((*spec.fields, *spec.nested)):
+            values = _column(records.items, name)
+            if _MISSING in values:
+                index = values.index(_MISSING)
+                reason = f"{records.label(index)} has no field {name!r}"
+                faults.append((index, order, FileRejected(file, reason, index + 1, name)))
+            received[name] = values
+        if spec.key is not None:
+            keys = _texts(_column(records.items, spec.key))
+            repeat = _first_repeat([None if k is _MISSING else k for k in keys])
+            if repeat is not None:
+                before, index = repeat
+                key = str(keys[index]).strip()
+                reason = (
+                    f"{spec.key} {key!r} is given twice in the file "
+                    f"({spec.records[0]} items {before + 1} and {index + 1})"
+                )
+                # after any field the same record lacks, as the fields are read first
+                order = len(spec.fields) + len(spec.nested)
+                faults.append((index, order, FileRejected(file, reason, index + 1, spec.key)))
+        if faults:
+            raise min(faults, key=lambda fault: fault[:2])[2]
+        for name in spec.fields:
+            columns[name] = _texts(received[name])
+        for name in extras:
+            columns[name] = _texts([record.get(name) for record in records.items])
+        readers.append(
+            SheetReader(table, [*table.columns, *extras], extras, _column_chunks(columns, count))
+        )
     return readers
+
+
+def _column_chunks(columns: dict[str, list[str | None]], count: int) -> Iterator[ColumnChunk]:
+    for start in range(0, count, CHUNK_ROWS):
+        end = min(start + CHUNK_ROWS, count)
+        yield ColumnChunk(
+            list(range(start + 1, end + 1)),
+            {name: values[start:end] for name, values in columns.items()},
+        )

@@ -183,6 +183,28 @@ def test_a_case_id_given_twice_in_a_file_is_refused(landing, db):
     assert "row 3" in message
 
 
+def test_a_rating_missing_a_field_is_named_by_its_case_and_its_place(landing, db):
+    broken = case("PI18-DTV-0002")
+    del broken["ratings"][1]["rating"]
+    document = export(case("PI18-DTV-0001"), broken)
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", document)
+    # the file's fourth rating: two in the first case, then the second case's second
+    assert "cases item 2, ratings item 2 has no field 'rating'" in message
+    assert "row 4" in message and "column 'rating'" in message
+
+
+def test_of_several_faults_the_first_record_s_is_named(landing, db):
+    late = case("PI18-DTV-0001")  # repeats the first case's id, as the third case
+    early = case("PI18-DTV-0002")
+    del early["sex"]
+    document = export(case("PI18-DTV-0001"), early, late)
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", document)
+    assert "cases item 2 has no field 'sex'" in message and "row 2" in message
+    swapped = export(case("PI18-DTV-0001"), case("PI18-DTV-0001"), early)
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", swapped)
+    assert "given twice in the file (cases items 1 and 2)" in message
+
+
 def test_a_refused_export_leaves_the_warehouse_as_it_was(landing, db):
     write(landing, f"PI18_{INSPECTION}.json", export())
     load_landing(db, landing)

@@ -238,12 +238,15 @@ def build_guards(
     bounds = load_bounds(project_dir)
     tables = read_layouts(project_dir)
     code_lists = _seed_rows(project_dir, "code_lists")
+    seeds: dict[str, list[dict[str, str]]] = {}  # each named seed read once, not per check
 
     def allowed(table: RawTable) -> Callable[[dict], list[str]]:
         def values(check: dict) -> list[str]:
             if "seed" in check:
                 seed, column = check["seed"].split(".")
-                return [row[column] for row in _seed_rows(project_dir, seed)]
+                if seed not in seeds:
+                    seeds[seed] = _seed_rows(project_dir, seed)
+                return [row[column] for row in seeds[seed]]
             codes = [
                 row["code"]
                 for row in code_lists
