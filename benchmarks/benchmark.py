@@ -133,7 +133,7 @@ def bench_scale(scale: int, scratch: Path, log: Path) -> list[Measure]:
     # `run` end to end on another fresh folder (writes the demo first).
     work.mkdir(parents=True)
     command = [str(CLI), "run", "--demo", "--db", str(db), "--landing", str(landing)]
-    seconds, peak, _ = measured([*command, "--scale", str(scale)], ROOT, log)
+    seconds, peak, _ = measured([*command, "--scale", str(scale)], ROOT, log, env=project_env(ROOT))
     results.append(Measure(scale, "run", seconds, peak, "end to end, demo-data included"))
     print(f"  scale {scale:>3} {'run':<10} {seconds:8.1f} s {peak:8.0f} MB", flush=True)
     shutil.rmtree(work)
