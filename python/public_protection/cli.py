@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -66,13 +67,38 @@ def do_demo_data(settings: Settings, args: argparse.Namespace) -> None:
 
 def do_calibrate(settings: Settings, args: argparse.Namespace) -> None:
     from public_protection.demo.generate import recalibrate
+    from public_protection.demo.plan import read_plan
+    from public_protection.demo.significance import statement_results
 
     console.print(f"[bold]calibrate[/] solving the case plan from seed {args.seed}")
+    started = time.perf_counter()
     with console.status("solving (about a minute)"):
-        path, misses = recalibrate(args.seed)
+        path, misses, changes = recalibrate(args.seed)
+    seconds = time.perf_counter() - started
     if misses:
         raise StageFailed("the solved plan misses:\n  " + "\n  ".join(misses))
-    console.print(f"wrote {path}: every published figure reproduced")
+    console.print(f"wrote {path} in {seconds:.0f} s: every published figure reproduced")
+    for change in changes:
+        console.print(
+            f"Q{change.question}: {change.changed} answers changed for the significance "
+            f"statements ({change.rounds} round(s); targets p < {change.targets[0]} and "
+            f"p > {change.targets[1]})"
+        )
+    results = statement_results(read_plan(path))
+    clear = sum(r.clear for r in results)
+    agreeing = sum(r.agrees for r in results)
+    console.print(
+        f"significance statements: {agreeing} of {len(results)} agree, {clear} with room to "
+        "spare (significant at p < .01, not significant at p > .10)"
+    )
+    for r in results:
+        s = r.statement
+        said = "significant" if s.significant else "not significant"
+        mark = "" if r.clear else " [yellow](no room to spare)[/]"
+        console.print(
+            f"  Q{s.question} {s.sample:<3} {s.variable:<26} {said:<15} "
+            f"{r.test} p = {r.p_value:.4f}{mark}"
+        )
 
 
 def do_load(settings: Settings, args: argparse.Namespace) -> None:
@@ -380,11 +406,17 @@ def record_regressions(settings: Settings, results: dict, build: BuildInfo) -> N
             f"bulletin significance statements reproduced: {agree} of {len(comparison)} "
             "(analysis.regression_vs_bulletin)"
         )
-        for row in comparison[~comparison["agrees"]].itertuples():
+        clear = int(comparison["clear_margin"].sum())
+        console.print(
+            f"with room to spare (significant at p < .01, not significant at p > .10): "
+            f"{clear} of {len(comparison)}"
+        )
+        for row in comparison[~comparison["clear_margin"]].itertuples():
             expected = "significant" if row.bulletin_significant else "not significant"
+            verdict = "close" if row.agrees else "[yellow]differs[/]"
             console.print(
-                f"[yellow]differs:[/] Q{row.question_id} {row.sample} {row.variable}: "
-                f"bulletin says {expected} ({row.bulletin_passage})"
+                f"{verdict}: Q{row.question_id} {row.sample} {row.variable}: bulletin says "
+                f"{expected} ({row.bulletin_passage}); {row.test} p = {row.p_value:.4f}"
             )
     separated = models[models["separation_warnings"].notna()]
     if len(separated):

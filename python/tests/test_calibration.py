@@ -13,9 +13,13 @@ pytestmark = pytest.mark.calibration
 
 
 def test_recalibrating_from_the_seed_rebuilds_the_committed_plan_byte_for_byte(tmp_path):
-    path, misses = recalibrate(CALIBRATION_SEED, tmp_path / "plan.csv")
+    path, misses, changes = recalibrate(CALIBRATION_SEED, tmp_path / "plan.csv")
     assert misses == []
     assert path.read_bytes() == PLAN_PATH.read_bytes()
+    # the significance statements changed answers to Q3 and Q4 only (the other
+    # questions' statements held with room to spare from the first solution)
+    assert [c.question for c in changes] == [3, 4]
+    assert all(0 < c.changed < 100 for c in changes)
 
 
 def test_count_range_is_every_count_that_rounds_to_the_printed_figure():

@@ -23,7 +23,12 @@ two integer programs (HiGHS via ``scipy.optimize.milp``):
    a case and the bulletin's adjusted effects (e.g. deterioration concentrated
    in CRC cases) have structure to show through.
 
-Both steps are exact: a solution meets every constraint, or HiGHS proves none
+3. **The significance statements** (``significance``): the questions whose
+   stepwise models disagree with the bulletin, or agree without room to spare,
+   have their Yes/No program solved again with the linearised tests as extra
+   rows and the fewest changed answers as the objective.
+
+Steps 1 and 2 are exact: a solution meets every constraint, or HiGHS proves none
 exists and this module raises, naming the step.
 """
 
@@ -501,15 +506,29 @@ def solve_answers(
     rng: np.random.Generator,
 ) -> dict[int, bool]:
     """Choose Yes/No for every case counted in ``question``; returns index -> is_yes."""
+    noise = rng.normal(0, 1.0, len(cases))
+    ip, yes = answer_program(question, cases, published, levels)
+    for i, variable in yes.items():
+        # Maximise latent quality (negative cost): answers correlate within a case.
+        ip.cost[variable] = -(cases[i].quality + noise[i] + _effects(cases[i], question))
+    solution = ip.solve(what=f"answers to Q{question}")
+    return {i: bool(solution[v]) for i, v in yes.items()}
+
+
+def answer_program(
+    question: int,
+    cases: list[PlannedCase],
+    published: Published,
+    levels: dict[tuple[int, str, str], int],
+) -> tuple[IntegerProgram, dict[int, int]]:
+    """The 0/1 program of every published constraint on ``question``'s answers.
+
+    Returns the program, without an objective, and each counted case's variable
+    (case index -> variable, 1 for Yes).
+    """
     ip = IntegerProgram()
     counted = [i for i, c in enumerate(cases) if answers(c.mask, question)]
-    noise = rng.normal(0, 1.0, len(cases))
-    yes = {}
-    for i in counted:
-        case = cases[i]
-        # Maximise latent quality (negative cost): answers correlate within a case.
-        preference = case.quality + noise[i] + _effects(case, question)
-        yes[i] = ip.variable(0, 1, cost=-preference)
+    yes = {i: ip.variable(0, 1) for i in counted}
 
     def within(indices: list[int], n: int, pct: float, decimals: int, name: str) -> None:
         lo, hi = count_range(n, pct, decimals)
@@ -573,8 +592,7 @@ def solve_answers(
                 pool = [i for i in counted if getattr(cases[i], flag) is value]
                 lo, hi = count_range(len(pool), pct, 0)
                 ip.constrain([yes[i] for i in pool], lo, hi, f"Q7 {flag}={value}")
-    solution = ip.solve(what=f"answers to Q{question}")
-    return {i: bool(solution[v]) for i, v in yes.items()}
+    return ip, yes
 
 
 def _effects(case: PlannedCase, question: int) -> float:
@@ -613,8 +631,14 @@ def _effects(case: PlannedCase, question: int) -> float:
 # --- the whole plan --------------------------------------------------------------------
 
 
-def calibrate(seed: int = 0) -> list[PlannedCase]:
-    """Solve the whole plan: every case of both programmes with its answers."""
+def calibrate(seed: int = 0) -> tuple[list[PlannedCase], list]:
+    """Solve the whole plan: every case of both programmes with its answers.
+
+    Returns the cases and, per question whose answers the significance statements
+    changed, what changed (``significance.QuestionChange``).
+    """
+    from public_protection.demo.significance import agree
+
     rng = np.random.default_rng(seed)
     published = Published(read_subgroup_cells())
     cases: list[PlannedCase] = []
@@ -629,4 +653,6 @@ def calibrate(seed: int = 0) -> list[PlannedCase]:
             chosen[i][q - 1] = "Yes" if is_yes else "No"
     for i, case in enumerate(cases):
         case.answers = tuple(chosen[i])
-    return cases
+    # 3. The regressions' statements, from the freedom listwise deletion leaves.
+    changes = agree(cases, published, levels)
+    return cases, changes

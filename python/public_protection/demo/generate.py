@@ -59,13 +59,17 @@ def write_demo(landing: Path, seed: int = 0, scale: int = 1) -> Manifest:
     return render(plan, landing, seed=seed, scale=scale)
 
 
-def recalibrate(seed: int, path: Path | None = None) -> tuple[Path, list[str]]:
-    """Solve the case plan again from ``seed`` and write it; returns path and misses."""
+def recalibrate(seed: int, path: Path | None = None) -> tuple[Path, list[str], list]:
+    """Solve the case plan again from ``seed`` and write it.
+
+    Returns the path, the published figures missed (none is good) and the answers the
+    significance statements changed, per question (``significance.QuestionChange``).
+    """
     from public_protection.demo.calibrate import calibrate
     from public_protection.demo.plan import PLAN_PATH, check_plan, plan_to_csv
 
-    cases = calibrate(seed)
+    cases, changes = calibrate(seed)
     misses = check_plan(cases)
     target = path or PLAN_PATH
     target.write_text(plan_to_csv(cases), encoding="utf-8")
-    return target, misses
+    return target, misses, changes

@@ -41,6 +41,8 @@ from public_protection.regression.stepwise import (
     categorical_block,
     fit_logit,
     forward_stepwise,
+    removal_test,
+    score_test,
 )
 
 SAMPLES = ("All", "CRC", "NPS")
@@ -338,6 +340,35 @@ def listwise_note(run: ModelRun, n: int) -> str | None:
     )
 
 
+# A statement's p-value with room to spare: a variable said to be significant at p
+# below .01, one said not to be at p above .10 (selection itself uses .05 and .10).
+CLEAR_SIGNIFICANT = 0.01
+CLEAR_NOT_SIGNIFICANT = 0.10
+
+
+def statement_test(run: ModelRun, variable: str) -> tuple[str, float, int, float] | None:
+    """The test behind "is ``variable`` significant" in a fitted model.
+
+    A selected variable: the likelihood-ratio test of removing it from the final
+    model (the test that kept it). One not selected: the score test of adding it to
+    the final model (the test it failed to pass). None if the variable could not be
+    a candidate (fewer than two levels in the sample).
+    """
+    final = run.stepwise.final
+    if variable in final.variables:
+        return ("lr", *removal_test(run.y, run.blocks, final, variable, "lr", run.weights))
+    if variable not in run.blocks:
+        return None
+    return ("score", *score_test(final, run.blocks[variable]))
+
+
+def clear_margin(significant: bool, p_value: float | None) -> bool:
+    """Whether a statement holds with room to spare (see ``CLEAR_SIGNIFICANT``)."""
+    if p_value is None:
+        return False
+    return p_value < CLEAR_SIGNIFICANT if significant else p_value > CLEAR_NOT_SIGNIFICANT
+
+
 def _warning_summary(messages: list[str]) -> str | None:
     counts = Counter(messages)
     return "; ".join(f"{m} (x{c})" if c > 1 else m for m, c in sorted(counts.items())) or None
@@ -420,28 +451,38 @@ def tables(
             for s in run.stepwise.steps
         ]
     model_frame = pd.DataFrame(models)
-    selected = {
-        (row.question_id, row.sample): set(filter(None, row.variables_selected.split(", ")))
-        for row in model_frame.itertuples()
-        if row.model_set == "bulletin"
+    bulletin_runs = {
+        (run.spec.question, run.spec.sample): run
+        for run in runs
+        if run.spec.model_set == "bulletin"
     }
     # The bulletin's statements are compared only in bulletin mode; on a user's
     # own extracts the table is there, empty, so queries against it still work.
-    comparison = [
-        {
-            "question_id": q,
-            "sample": sample,
-            "variable": variable,
-            "bulletin_significant": expected,
-            "warehouse_selected": variable in selected[(q, sample)],
-            "agrees": (variable in selected[(q, sample)]) == expected,
-            "bulletin_passage": passage,
-        }
-        for q, sample, variable, expected, passage in statements or []
-    ]
+    comparison = []
+    for q, sample, variable, expected, passage in statements or []:
+        run = bulletin_runs[(q, sample)]
+        selected = variable in run.stepwise.selected
+        test, statistic, df, p_value = statement_test(run, variable) or (None, None, None, None)
+        comparison.append(
+            {
+                "question_id": q,
+                "sample": sample,
+                "variable": variable,
+                "bulletin_significant": expected,
+                "warehouse_selected": selected,
+                "agrees": selected == expected,
+                "test": test,
+                "statistic": statistic,
+                "df": df,
+                "p_value": p_value,
+                "clear_margin": selected == expected and clear_margin(expected, p_value),
+                "bulletin_passage": passage,
+            }
+        )
     comparison_columns = [
         "question_id", "sample", "variable", "bulletin_significant",
-        "warehouse_selected", "agrees", "bulletin_passage",
+        "warehouse_selected", "agrees", "test", "statistic", "df", "p_value",
+        "clear_margin", "bulletin_passage",
     ]  # fmt: skip
     return {
         "regression_models": model_frame,
@@ -453,6 +494,11 @@ def tables(
                 "bulletin_significant": bool,
                 "warehouse_selected": bool,
                 "agrees": bool,
+                "test": object,
+                "statistic": float,
+                "df": "Int64",
+                "p_value": float,
+                "clear_margin": bool,
                 "sample": object,
                 "variable": object,
                 "bulletin_passage": object,

@@ -250,8 +250,16 @@ def question_findings(
         said = "significant" if row.bulletin_significant else "not significant"
         found = "selected" if row.warehouse_selected else "not selected"
         verdict = "agrees" if row.agrees else "differs"
+        tested = "" if pd.isna(row.p_value) else f" ({_test_phrase(row.test, row.p_value)})"
         against.append(
             f"The bulletin ({row.bulletin_passage}) reports {_label(row.variable)} as {said} for "
-            f"{SAMPLE_PHRASES.get(row.sample, row.sample)}; here it is {found}: {verdict}."
+            f"{SAMPLE_PHRASES.get(row.sample, row.sample)}; here it is {found}{tested}: {verdict}."
         )
     return QuestionFindings(question_id, per_model, against)
+
+
+def _test_phrase(test: str, p_value: float) -> str:
+    """``likelihood-ratio p = .003`` or ``score test p = .41`` (p below .001 as such)."""
+    name = "likelihood-ratio" if test == "lr" else "score test"
+    shown = "< .001" if p_value < 0.001 else f"= {p_value:.3f}".replace("0.", ".", 1)
+    return f"{name} p {shown}"
