@@ -28,6 +28,14 @@ class BuildInfo:
     programmes: str | None
     fieldwork_from: dt.date | None
     fieldwork_to: dt.date | None
+    # the demo's --scale: the published counts are multiplied by it (1 for real data)
+    bulletin_scale: int = 1
+
+    @property
+    def compares_statements(self) -> bool:
+        """The bulletin's significance statements are about its sample size: compared in
+        bulletin mode at scale 1 only (at scale K every test statistic grows about K-fold)."""
+        return self.is_bulletin_mode and self.bulletin_scale == 1
 
     @property
     def mode_label(self) -> str:
@@ -60,7 +68,7 @@ def read_build_info(db: Path) -> BuildInfo:
         with duckdb.connect(str(db), read_only=True) as con:
             row = con.execute(
                 "select key_mode, is_bulletin_mode, bulletin_mode_setting, files_loaded, "
-                "demo_files_loaded, programmes, fieldwork_from, fieldwork_to "
+                "demo_files_loaded, programmes, fieldwork_from, fieldwork_to, bulletin_scale "
                 "from reporting.rpt_build_info"
             ).fetchone()
     except duckdb.Error as error:

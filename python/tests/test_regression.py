@@ -117,3 +117,21 @@ def test_the_models_follow_the_programmes_and_questions_in_the_marts():
     ]
     assert [s.model_id for s in specs][:1] == ["q1_all"]
     assert specs[6].model_id == "trend_q1_all"
+
+
+def test_statements_are_not_compared_at_a_larger_demo_scale(demo_warehouse, tmp_path, capsys):
+    # the demo at scale K holds K copies of the plan: every statistic grows about K-fold,
+    # so the bulletin's statements, about its own sample size, are compared at scale 1 only
+    db = copy_of(demo_warehouse, tmp_path)
+    with duckdb.connect(str(db)) as con:
+        con.execute("update reporting.rpt_build_info set bulletin_scale = 3")
+    assert cli.main(["regress", "--db", str(db)]) == cli.EXIT_OK
+    err = " ".join(capsys.readouterr().err.split())
+    assert "significance statements not compared: the demo at scale 3" in err
+    assert "statements reproduced" not in err
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select count(*) from analysis.regression_vs_bulletin").fetchall() == [
+            (0,)
+        ]
+        # the models themselves are fitted as ever
+        assert con.execute("select count(*) from analysis.regression_models").fetchall() == [(42,)]
