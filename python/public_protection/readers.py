@@ -650,12 +650,7 @@ _MISSING = object()
 
 def _field(record: dict, path: str) -> Any:
     """The value at a dotted path, or ``_MISSING`` if a key on the way is absent."""
-    value: Any = record
-    for key in path.split("."):
-        if not isinstance(value, dict) or key not in value:
-            return _MISSING
-        value = value[key]
-    return value
+    return _column([record], path)[0]
 
 
 def read_json_document(file: str, path: Path) -> dict:
@@ -851,8 +846,12 @@ def read_json(file: str, path: Path, tables: list[RawTable]) -> list[SheetReader
                 faults.append((index, order, FileRejected(file, reason, index + 1, name)))
             received[name] = values
         if spec.key is not None:
-            keys = _texts(_column(records.items, spec.key))
-            repeat = _first_repeat([None if k is _MISSING else k for k in keys])
+            # a record without the key is refused above, as lacking a field; here it is None
+            values = (
+                received[spec.key] if spec.key in received else _column(records.items, spec.key)
+            )
+            keys = _texts([None if v is _MISSING else v for v in values])
+            repeat = _first_repeat(keys)
             if repeat is not None:
                 before, index = repeat
                 key = str(keys[index]).strip()

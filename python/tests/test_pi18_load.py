@@ -155,6 +155,7 @@ def test_a_file_name_that_disagrees_with_the_inspection_id_is_refused(landing, d
     [
         ("mappa.eligible", "cases item 1 has no field 'mappa.eligible'"),
         ("sex", "cases item 1 has no field 'sex'"),
+        ("case_id", "cases item 1 has no field 'case_id'"),
         ("ratings", "cases item 1 has no field 'ratings'"),
     ],
 )
