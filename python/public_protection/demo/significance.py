@@ -35,6 +35,7 @@ still rebuilds the committed plan byte for byte.
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,7 @@ from public_protection.regression.models import (
     ModelSpec,
     clear_margin,
     fit_model,
+    reference_area_first,
     statement_test,
 )
 from public_protection.regression.stepwise import design, fit_logit
@@ -140,13 +142,6 @@ def regression_frame(cases: list[PlannedCase], question: int) -> pd.DataFrame:
     return frame
 
 
-def area_levels(cases: list[PlannedCase]) -> list[str]:
-    """As ``regression.models.area_levels``: the largest area first, then by name."""
-    counts = pd.Series([c.area for c in cases]).value_counts()
-    largest = sorted(counts.index, key=lambda a: (-counts[a], a))[0]
-    return [largest, *sorted(a for a in counts.index if a != largest)]
-
-
 @dataclass
 class FittedQuestion:
     runs: dict[str, ModelRun]  # by sample
@@ -155,7 +150,7 @@ class FittedQuestion:
 
 def fit_question(cases: list[PlannedCase], question: int, samples: set[str]) -> FittedQuestion:
     frame = regression_frame(cases, question)
-    areas = area_levels(cases)
+    areas = reference_area_first(Counter(case.area for case in cases))
     runs, rows = {}, {}
     for sample in sorted(samples):
         spec = ModelSpec("bulletin", question, sample, PROGRAMMES)
@@ -237,20 +232,17 @@ def agree(
     levels: dict[tuple[int, str, str], int],
     statements: list[Statement] | None = None,
 ) -> list[QuestionChange]:
-    """Change the fewest answers so that every statement holds with room to spare."""
+    """Change the fewest answers so that every statement holds with room to spare.
+
+    Returns what changed, per question whose statements did not already hold so.
+    """
     statements = statements if statements is not None else read_statements()
     changes = []
     for question in sorted({s.question for s in statements}):
         mine = [s for s in statements if s.question == question]
-        samples = {s.sample for s in mine}
-        if all(r.clear for r in evaluate(fit_question(cases, question, samples), mine)):
-            continue
-        first = {
-            i: c.answers[question - 1] == "Yes"
-            for i, c in enumerate(cases)
-            if c.answers[question - 1]
-        }
-        changes.append(_agree_question(cases, published, levels, question, mine, first))
+        change = _agree_question(cases, published, levels, question, mine)
+        if change is not None:
+            changes.append(change)
     return changes
 
 
@@ -261,15 +253,28 @@ def _set_answers(cases: list[PlannedCase], question: int, chosen: dict[int, bool
         cases[i].answers = tuple(given)
 
 
-def _agree_question(cases, published, levels, question, mine, first) -> QuestionChange:
+def _agree_question(cases, published, levels, question, mine) -> QuestionChange | None:
+    """Solve ``question``'s answers again until its statements hold with room to spare:
+    up to ``ROUNDS`` re-linearisations per target, relaxing the target when they are
+    spent or the program has no solution. None if they hold as the answers are."""
     samples = {s.sample for s in mine}
+    first = {
+        i: c.answers[question - 1] == "Yes" for i, c in enumerate(cases) if c.answers[question - 1]
+    }
     rounds = 0
-    for significant_p, not_significant_p in TARGETS:
+
+    def change(targets: tuple[float, float]) -> QuestionChange | None:
+        if rounds == 0:
+            return None
+        changed = sum((cases[i].answers[question - 1] == "Yes") != was for i, was in first.items())
+        return QuestionChange(question, changed, rounds, targets)
+
+    for targets in TARGETS:
+        significant_p, not_significant_p = targets
         for _ in range(ROUNDS):
             fitted = fit_question(cases, question, samples)
-            results = evaluate(fitted, mine)
-            if all(r.clear for r in results):
-                break
+            if all(r.clear for r in evaluate(fitted, mine)):
+                return change(targets)
             rounds += 1
             ip, yes = answer_program(question, cases, published, levels)
             for i, variable in yes.items():
@@ -291,12 +296,7 @@ def _agree_question(cases, published, levels, question, mine, first) -> Question
             except Infeasible:
                 break  # relax the targets
             _set_answers(cases, question, {i: bool(solution[v]) for i, v in yes.items()})
-        else:
-            continue
-        if all(r.clear for r in evaluate(fit_question(cases, question, samples), mine)):
-            break
-    changed = sum((cases[i].answers[question - 1] == "Yes") != was for i, was in first.items())
-    return QuestionChange(question, changed, rounds, (significant_p, not_significant_p))
+    return change(TARGETS[-1])
 
 
 def statement_results(

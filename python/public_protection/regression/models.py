@@ -171,13 +171,20 @@ def read_cases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def area_levels(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Every matched area of the sample, the one with most cases first (the reference),
-    then by name."""
-    areas = con.execute(
-        "select area, count(*) as cases from marts.dim_case where is_matched_area "
-        "group by area order by 2 desc, 1"
+    """Every matched area of the sample, as ``reference_area_first`` orders them."""
+    counts = con.execute(
+        "select area, count(*) from marts.dim_case where is_matched_area group by area"
     ).fetchall()
-    return [areas[0][0], *sorted(a for a, _ in areas[1:])] if areas else []
+    return reference_area_first(dict(counts))
+
+
+def reference_area_first(cases_per_area: dict[str, int]) -> list[str]:
+    """The area with most cases first (the reference; ties by name), then the others by
+    name."""
+    if not cases_per_area:
+        return []
+    reference = min(cases_per_area, key=lambda area: (-cases_per_area[area], area))
+    return [reference, *sorted(a for a in cases_per_area if a != reference)]
 
 
 def fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str, areas: list[str]) -> ModelRun:
