@@ -424,7 +424,7 @@ def record_regressions(settings: Settings, results: dict, build: BuildInfo) -> N
             "every test statistic is about that many times larger; they are compared at "
             "scale 1 only (analysis.regression_vs_bulletin is empty)"
         )
-    if build.compares_statements:
+    elif build.compares_statements:
         agree = int(comparison["agrees"].sum())
         console.print(
             f"bulletin significance statements reproduced: {agree} of {len(comparison)} "

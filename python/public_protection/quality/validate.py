@@ -310,17 +310,17 @@ def _read_frame(con: duckdb.DuckDBPyConnection, sql: str, codes: bool) -> pd.Dat
     result = con.execute(sql)
     if not codes:
         return result.df()
-    parts = []
-    while True:
-        chunk = result.fetch_df_chunk(64)  # 64 vectors of 2,048 rows
+
+    def as_categories(chunk: pd.DataFrame) -> pd.DataFrame:
         for column in chunk.columns:
             if chunk[column].dtype == object or isinstance(chunk[column].dtype, pd.StringDtype):
                 chunk[column] = chunk[column].astype(object).astype("category")
-        if len(chunk) == 0 and parts:
-            break
-        parts.append(chunk)
-        if len(chunk) == 0:
-            break
+        return chunk
+
+    # 64 vectors of 2,048 rows at a time; the first chunk, even empty, gives the columns
+    parts = [as_categories(result.fetch_df_chunk(64))]
+    while len(chunk := result.fetch_df_chunk(64)):
+        parts.append(as_categories(chunk))
     if len(parts) == 1:
         return parts[0]
     # column by column: concatenating categories that differ would make strings again

@@ -194,14 +194,15 @@ def render_html(
         (flow, group.sort_values(["step_order", "step"]).to_dict("records"))
         for flow, group in data.flow.groupby("flow", sort=True)
     ]
+    trend = trend_table(layout.trend)
     return template.render(
         context=context,
         layout=layout,
         findings=findings,
         trend_findings=trend_findings or {},
         trend_title=TREND_TITLE,
-        trend=trend_table(layout.trend),
-        trend_svg=Markup(trend_svg(layout.trend, trend_table(layout.trend).programmes)),
+        trend=trend,
+        trend_svg=Markup(trend_svg(layout.trend, trend.programmes)),
         titles=TABLE_TITLES,
         bulletin=layout.bulletin,
         figure_title=layout.bulletin.figure_title,
