@@ -139,17 +139,7 @@ aged as (
     select
         *,
         -- whole years at the start of the order or licence
-        date_diff('year', date_of_birth, start_date)
-        - case
-            when
-                month(start_date) < month(date_of_birth)
-                or (
-                    month(start_date) = month(date_of_birth)
-                    and day(start_date) < day(date_of_birth)
-                )
-                then 1
-            else 0
-        end as age_years
+        {{ whole_years_between('date_of_birth', 'start_date') }} as age_years
     from decoded
 ),
 
