@@ -2,6 +2,8 @@
 -- each responsible agency, the bulletin's later programme against its baseline
 -- (programmes seed: Q&I against OMI2), the change in percentage points and a
 -- pooled two-proportion z test of it (unadjusted; the regressions adjust).
+-- A change needs both programmes: a question and agency without judgements in
+-- one of them (its extracts not loaded) has no row.
 {%- set base, later = bulletin_pair() %}
 
 with
@@ -77,6 +79,7 @@ final as (
         {{ two_sided_normal_p('z_statistic') }} as p_value,
         {{ two_sided_normal_p('z_statistic') }} < 0.05 as is_significant_at_05
     from tested
+    where {{ base.prefix }}_n > 0 and {{ later.prefix }}_n > 0
 )
 
 select * from final

@@ -1,6 +1,9 @@
--- Tables 2-8: for each of the bulletin's questions, the share of cases judged
--- sufficient overall and by subgroup, for each of its programmes and both
--- together, with 95% Wilson intervals. Only Yes and No count in n.
+-- Tables 2-8: for each question, the share of cases judged sufficient overall
+-- and by subgroup, for each programme (its whole sample, every question it
+-- collects) and, for the bulletin's questions, its programmes together (All),
+-- with 95% Wilson intervals. Only Yes and No count in n. The bulletin's tables
+-- are the rows of its questions and programmes; a programme loaded alone is
+-- reported from its own rows.
 
 with
 
@@ -20,17 +23,17 @@ questions as (
     select * from {{ ref('dim_question') }}
 ),
 
--- the bulletin's view: its programmes and its questions
 judged_cases as (
     select
         judgements.question_id,
         judgements.is_sufficient,
+        -- the bulletin's view: its programmes and its questions, added up as All
+        programmes.in_bulletin and questions.is_in_bulletin as is_in_bulletin_view,
         cases.*
     from judgements
     inner join cases on judgements.case_key = cases.case_key
     inner join programmes on cases.programme = programmes.programme
     inner join questions on judgements.question_id = questions.question_id
-    where programmes.in_bulletin and questions.is_in_bulletin
 ),
 
 -- the bulletin's table rows: a variable and its categories, in printed order
@@ -48,6 +51,7 @@ case_categories as (
         judged_cases.question_id,
         judged_cases.programme,
         judged_cases.is_sufficient,
+        judged_cases.is_in_bulletin_view,
         subgroup_variables.variable,
         case subgroup_variables.variable
             when 'all' then 'All cases'
@@ -79,6 +83,7 @@ with_both_programmes as (
         variable,
         category
     from case_categories
+    where is_in_bulletin_view
 ),
 
 counted as (

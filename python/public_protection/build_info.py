@@ -30,6 +30,7 @@ class BuildInfo:
     fieldwork_to: dt.date | None
     # the demo's --scale: the published counts are multiplied by it (1 for real data)
     bulletin_scale: int = 1
+    demo_programmes: str | None = None  # programmes whose every case is from a demo file
 
     @property
     def compares_statements(self) -> bool:
@@ -68,7 +69,8 @@ def read_build_info(db: Path) -> BuildInfo:
         with duckdb.connect(str(db), read_only=True) as con:
             row = con.execute(
                 "select key_mode, is_bulletin_mode, bulletin_mode_setting, files_loaded, "
-                "demo_files_loaded, programmes, fieldwork_from, fieldwork_to, bulletin_scale "
+                "demo_files_loaded, programmes, fieldwork_from, fieldwork_to, bulletin_scale, "
+                "demo_programmes "
                 "from reporting.rpt_build_info"
             ).fetchone()
     except duckdb.Error as error:

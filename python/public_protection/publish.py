@@ -276,9 +276,87 @@ AGGREGATE_SCHEMA = "report"
 
 
 def column_name(header: str) -> str:
-    """A column heading as an SQL name: "Q&I % yes" -> qi_pct_yes."""
-    text = header.lower().replace("&", "").replace("%", "pct")
-    return "_".join(re.findall(r"[a-z0-9]+", text))
+    """A column heading as an SQL name that needs no quoting: "Q&I % yes" -> qi_pct_yes,
+    "All cases 95% CI low" -> all_cases_ci_low (the 95% is in the description)."""
+    text = header.lower().replace("95%", " ").replace("&", "").replace("%", " pct ")
+    name = "_".join(re.findall(r"[a-z0-9]+", text))
+    return name if name[:1].isalpha() else f"c_{name}"
+
+
+# What a heading's last words mean, longest first: the column's description.
+MEANINGS = (
+    ("95% CI low", "lower bound of the 95% Wilson interval for % yes, 0-100, one decimal place"),
+    ("95% CI high", "upper bound of the 95% Wilson interval for % yes, 0-100, one decimal place"),
+    ("% yes", "share of the n cases judged sufficient (Yes), 0-100, one decimal place"),
+    ("Question ID", "the harmonised question's number (marts.dim_question.question_id)"),
+    ("Programme order", "the programme's place in time (marts.dim_programme.sort_order)"),
+    ("Change (percentage points)", "% yes minus the baseline programme's, in percentage points"),
+    ("p-value", "two-sided p-value, unadjusted, as the warehouse computed it (not rounded)"),
+    (
+        "Comparability with the baseline",
+        "how the programme's question compares with its "
+        "baseline programme's: same, close or partial",
+    ),
+    ("Baseline programme", "the programme a change is measured against"),
+    ("Programme", "the inspection programme's code (marts.dim_programme)"),
+    (
+        "Scope",
+        "matched areas (the bulletin's 12 areas) or national (every case of a "
+        "programme whose sample covers every area)",
+    ),
+    ("Agency", "responsible agency: All, CRC or NPS"),
+    ("Step order", "the step's place in its flow"),
+    ("Rows", "rows at this step: a count of records processed, not suppressed"),
+    (" n", "cases judged Yes or No (the cell's n)"),
+    ("Total", "cases in the sample, every programme of the table"),
+)
+
+
+# Headings that are a whole name, and what their values are.
+NAMED = {
+    "n": "cases judged Yes or No (the cell's n)",
+    "Area": "the area (police force area), as Table 1 prints it, or Total",
+    "Variable": "the subgroup variable, as the tables print it",
+    "Category": "the subgroup, as the tables print it (All cases for the whole sample)",
+    "Question": "the question's number and short name, as the report prints it",
+    "Significant at 5%": "Yes where the change's p-value is below 0.05",
+    "Model set": "bulletin, trend or programme (analysis.regression_models.model_set)",
+    "Model": "the model (analysis.regression_models.model_id)",
+    "Sentence": "the sentence's place among its question's findings",
+    "Finding": "one finding in words, as the report prints it",
+    "Sample": "the model's cases: All, CRC or NPS",
+    "Level": "the level of the variable compared with the reference",
+    "Against": "the variable's reference level",
+    "Odds ratio": "odds of a positive judgement at the level over the reference's, "
+    "adjusted for the model's other variables, two decimals; 'not estimable' under separation",
+    "Flow": "the records counted: a programme's cases or judgements",
+    "Step": "a step from rows received to the sample (received, duplicate, quarantined, "
+    "excluded by a named rule, in the sample)",
+    "Check no": "the check's place in this table",
+    "Checked by": "dbt (tests) or great_expectations (suites)",
+    "Severity": "critical (fails the run) or warning",
+    "Check": "the check's name (or the published figure's id in the reconciliation)",
+    "Passed": "Yes or No",
+    "Detail": "what the check observed, without any personal value",
+    "Published in": "the bulletin's table or text the figure is from",
+    "Figure": "the published figure in words",
+    "Published": "the value the bulletin prints",
+    "Warehouse": "the warehouse's value, six decimal places",
+    "Decimals": "the decimals the bulletin prints the figure to",
+    "Match": "Yes where the warehouse's value equals the published one at that precision",
+}
+
+
+def describe_heading(heading: str) -> str:
+    """A report column's description from its heading: what its values mean."""
+    if heading in NAMED:
+        return f"{heading}: {NAMED[heading]}."
+    for ending, meaning in MEANINGS:
+        if heading == ending.strip() or heading.endswith(ending):
+            subject = heading[: -len(ending)].strip() if heading != ending.strip() else ""
+            of = f" ({subject})" if subject else ""
+            return f"{heading}: {meaning}{of}."
+    return f"{heading}: the figure as the report prints it."
 
 
 def _column_type(values: list) -> str:
@@ -290,15 +368,22 @@ def _column_type(values: list) -> str:
     return "varchar"
 
 
-def _write_sheet(con, stem: str, title: str, header: list[str], rows: list[list]) -> str:
-    """One report table as a typed table, suppressed cells NULL; returns its name."""
+def _write_sheet(con, sheet) -> str:
+    """One report table as a typed table with its key, suppressed cells NULL; returns its
+    name."""
+    stem, title, header, rows, key = sheet
     columns = [column_name(h) for h in header]
     types = [_column_type([row[i] for row in rows]) for i in range(len(header))]
     qualified = f"published.{AGGREGATE_SCHEMA}.{quote_identifier(stem)}"
-    definitions = ", ".join(
-        f"{quote_identifier(c)} {t}" for c, t in zip(columns, types, strict=True)
-    )
-    con.execute(f"create table {qualified} ({definitions})")
+    definitions = [
+        f"{quote_identifier(c)} {t}" + (" not null" if h in key else "")
+        for c, t, h in zip(columns, types, header, strict=True)
+    ]
+    if key:
+        definitions.append(
+            "primary key (" + ", ".join(quote_identifier(column_name(h)) for h in key) + ")"
+        )
+    con.execute(f"create table {qualified} ({', '.join(definitions)})")
     if rows:
         values = [
             [
@@ -313,7 +398,7 @@ def _write_sheet(con, stem: str, title: str, header: list[str], rows: list[list]
     for i, (column, heading, kind) in enumerate(zip(columns, header, types, strict=True)):
         hidden = f" NULL where the report shows {SUPPRESSED}: hidden by disclosure control."
         can_be_hidden = kind != "varchar" or any(row[i] == SUPPRESSED for row in rows)
-        note = f"{heading}." + (hidden if can_be_hidden else "")
+        note = describe_heading(heading) + (hidden if can_be_hidden else "")
         con.execute(
             f"comment on column {qualified}.{quote_identifier(column)} is {quote_literal(note)}"
         )
@@ -344,7 +429,7 @@ def write_aggregate_file(db: Path, path: Path, minimum_n: int, storage_version: 
         con.begin()
         con.execute(f"create schema published.{AGGREGATE_SCHEMA}")
         for sheet in tables.sheets:
-            names.append(_write_sheet(con, *sheet))
+            names.append(_write_sheet(con, sheet))
         suppression = tables.layout.suppression
         about = f"published.{AGGREGATE_SCHEMA}.about"
         con.execute(

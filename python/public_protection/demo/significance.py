@@ -121,6 +121,7 @@ def regression_frame(cases: list[PlannedCase], question: int) -> pd.DataFrame:
                 "question_id": question,
                 "is_sufficient": answer == "Yes",
                 "responsible_agency": case.agency,
+                "is_matched_area": True,  # the bulletin's programmes sample the 12 areas
                 "programme": case.programme,
                 "gender": case.gender,
                 "age_group": case.age_group,
@@ -138,7 +139,7 @@ def regression_frame(cases: list[PlannedCase], question: int) -> pd.DataFrame:
             }
         )
     frame = pd.DataFrame(rows)
-    assert list(frame.columns[3:-2]) == list(CANDIDATES)
+    assert list(frame.columns[4:-2]) == list(CANDIDATES)
     return frame
 
 

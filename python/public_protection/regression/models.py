@@ -1,17 +1,28 @@
 """Forward stepwise logistic regressions on the warehouse.
 
-Two sets of models, told apart by ``model_set``: the bulletin's (each of its
-questions x All, CRC, NPS, over its programmes: 21 models) and the trend's
-(each question over every programme that collects it, where that differs from
-the bulletin's model: with PI18, every question it collects, and question 8).
+Three sets of models, told apart by ``model_set``, each fitted only where the
+programmes it needs have cases in the warehouse (``marts.dim_case``):
+
+- ``bulletin``: each of the bulletin's questions x All, CRC, NPS over its
+  programmes (21 models), when every one of them is loaded;
+- ``trend``: each question over every loaded programme that collects it, when
+  that is two or more and differs from the bulletin's model (with PI18, every
+  question it collects, and question 8);
+- ``programme``: when a single programme is loaded, each question it collects
+  over its own cases, on case characteristics alone (no programme to compare).
+
 Which questions and programmes these are is reference data in the marts
 (``dim_question``, ``dim_programme``, ``dim_question_source``).
 
-Every model is fitted on the cases of the 12 matched areas: the one scope every
-programme covers, so that programmes are compared like for like (a programme
-with a national sample adds areas no other programme has, where programme and
-area could not be told apart). The bulletin's models are unchanged by this: its
-programmes' samples are the matched areas.
+The bulletin's and the trend's models are fitted on the cases of the 12 matched
+areas: the one scope every programme covers, so that programmes are compared
+like for like (a programme with a national sample adds areas no other programme
+has, where programme and area could not be told apart). A single programme's
+models use its whole sample (national where its sample covers every area).
+
+A model that cannot be fitted (no case, every case with the same judgement, a
+singular information matrix) is stored with the reason and ``is_reliable``
+false, never raised; every warning raised while fitting is kept with its model.
 
 Reads ``marts`` read-only, fits with ``stepwise``, writes ``analysis``:
 ``regression_models``, ``regression_terms``, ``regression_steps`` and
@@ -22,6 +33,7 @@ Reads ``marts`` read-only, fits with ``stepwise``, writes ``analysis``:
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -86,21 +98,30 @@ def level_label(level) -> str:
 class ModelSpec:
     """One model to fit: a question, a sample, and the programmes whose cases it uses."""
 
-    model_set: str  # "bulletin" or "trend"
+    model_set: str  # "bulletin", "trend" or "programme"
     question: int
     sample: str  # All, CRC or NPS
     programmes: tuple[str, ...]  # in dim_programme's order; the first is the reference
+    scope: str = "matched areas"  # or "national": a single programme's whole sample
 
     @property
     def model_id(self) -> str:
+        """``q1_all`` (bulletin), ``trend_q1_all``, ``pi18_q1_all`` (one programme's)."""
         model_id = f"q{self.question}_{self.sample.lower()}"
-        return model_id if self.model_set == "bulletin" else f"trend_{model_id}"
+        if self.model_set == "bulletin":
+            return model_id
+        if self.model_set == "trend":
+            return f"trend_{model_id}"
+        return f"{re.sub(r'[^a-z0-9]+', '', self.programmes[0].lower())}_{model_id}"
 
 
 def model_specs(con: duckdb.DuckDBPyConnection) -> list[ModelSpec]:
-    """The models the marts' reference data asks for (module docstring)."""
+    """The models the marts' reference data asks for, over the programmes loaded
+    (module docstring)."""
     programmes = con.execute(
-        "select programme, in_bulletin from marts.dim_programme order by sort_order"
+        "select programme, in_bulletin, national_sample, "
+        "programme in (select programme from marts.dim_case) as is_loaded "
+        "from marts.dim_programme order by sort_order"
     ).fetchall()
     questions = con.execute(
         "select question_id, is_in_bulletin from marts.dim_question order by question_id"
@@ -108,17 +129,25 @@ def model_specs(con: duckdb.DuckDBPyConnection) -> list[ModelSpec]:
     collected = set(
         con.execute("select question_id, programme from marts.dim_question_source").fetchall()
     )
-    bulletin = tuple(p for p, in_bulletin in programmes if in_bulletin)
+    bulletin = tuple(p for p, in_bulletin, _, _ in programmes if in_bulletin)
+    loaded = [(p, national) for p, _, national, is_loaded in programmes if is_loaded]
+    has_bulletin = bool(bulletin) and all(p in dict(loaded) for p in bulletin)
     specs = []
     for question, in_bulletin in questions:
-        if in_bulletin:
+        if in_bulletin and has_bulletin:
             specs += [ModelSpec("bulletin", question, s, bulletin) for s in SAMPLES]
     for question, in_bulletin in questions:
-        collecting = tuple(p for p, _ in programmes if (question, p) in collected)
+        collecting = tuple(p for p, _ in loaded if (question, p) in collected)
         # a trend needs two programmes; one the bulletin's model already covers is not refitted
-        if len(collecting) < 2 or (in_bulletin and collecting == bulletin):
+        if len(collecting) < 2 or (in_bulletin and has_bulletin and collecting == bulletin):
             continue
         specs += [ModelSpec("trend", question, s, collecting) for s in SAMPLES]
+    if len(loaded) == 1:
+        ((programme, national),) = loaded
+        scope = "national" if national else "matched areas"
+        for question, _ in questions:
+            if (question, programme) in collected:
+                specs += [ModelSpec("programme", question, s, (programme,), scope) for s in SAMPLES]
     return specs
 
 
@@ -139,31 +168,42 @@ class ModelRun:
     dropped_candidates: list[str]  # candidates with fewer than two levels in the sample
     y: np.ndarray  # outcome per covariate pattern
     weights: np.ndarray  # cases per pattern
-    stepwise: StepwiseResult
-    full: Fit
+    stepwise: StepwiseResult | None  # None when the model could not be fitted
+    full: Fit | None
     programme_forced: Fit | None
     warnings: list[str] = field(default_factory=list)  # raised while fitting, kept
+    failure: str | None = None  # why the model could not be fitted
+
+    @property
+    def n(self) -> int:
+        return int(self.weights.sum())
+
+    @property
+    def events(self) -> int:
+        return int((self.y * self.weights).sum())
 
 
-def read_cases(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Cases of the matched areas answered Yes or No, counted per question, agency,
-    covariate pattern and outcome.
+def read_cases(con: duckdb.DuckDBPyConnection, national: bool = False) -> pd.DataFrame:
+    """Cases answered Yes or No, counted per question, agency, covariate pattern and
+    outcome: those of the matched areas, or every case when ``national``.
 
     Every candidate is categorical, so DuckDB groups identical patterns and the
     frame holds one row per pattern with its number of cases (``cases``): the
     same likelihood as one row per case, and memory that does not grow with n.
     """
     columns = ", ".join(f"dim_case.{c}" for c in CANDIDATES)
+    where = "" if national else "and dim_case.is_matched_area"
     sql = f"""
         select
             fct_case_judgement.question_id,
             fct_case_judgement.is_sufficient,
             dim_case.responsible_agency,
+            dim_case.is_matched_area,
             {columns},
             count(*) as cases
         from marts.fct_case_judgement
         inner join marts.dim_case on fct_case_judgement.case_key = dim_case.case_key
-        where fct_case_judgement.is_sufficient is not null and dim_case.is_matched_area
+        where fct_case_judgement.is_sufficient is not null {where}
         group by all
         order by all
     """
@@ -193,16 +233,27 @@ def fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str, areas: list[st
         warnings.simplefilter("always")
         run = _fit_model(frame, spec, removal, areas)
     run.warnings += [f"{w.category.__name__}: {w.message}" for w in caught]
-    for fit in (run.stepwise.final, run.full, run.programme_forced):
+    for fit in (run.stepwise.final if run.stepwise else None, run.full, run.programme_forced):
         if fit is not None:
             run.warnings += fit.warnings
     return run
 
 
-def _fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str, areas: list[str]) -> ModelRun:
+def model_data(frame: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
+    """The covariate patterns of one model's cases: its question, programmes, sample, scope."""
     data = frame[(frame["question_id"] == spec.question) & frame["programme"].isin(spec.programmes)]
+    if spec.scope == "matched areas":
+        data = data[data["is_matched_area"]]
     if spec.sample != "All":
         data = data[data["responsible_agency"] == spec.sample]
+    return data
+
+
+def _fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str, areas: list[str]) -> ModelRun:
+    data = model_data(frame, spec)
+    if spec.scope == "national":
+        # every area of the sample, the largest the reference (matched areas: ``areas``)
+        areas = reference_area_first(data.groupby("area")["cases"].sum().to_dict())
     before = int(data["cases"].sum())
     # Listwise deletion over the whole candidate list, once, before stepping (as SPSS).
     missing = data[list(CANDIDATES)].isna()
@@ -219,26 +270,27 @@ def _fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str, areas: list[s
             dropped_candidates.append(name)
         else:
             blocks[name] = block
-    result = forward_stepwise(y, blocks, removal=removal, weights=weights)
-    full = fit_logit(y, blocks, tuple(blocks), weights)
-    forced = None
-    if "programme" in blocks:
-        variables = result.selected
-        if "programme" not in variables:
-            variables = ("programme", *variables)
-        forced = fit_logit(y, blocks, variables, weights)
-    return ModelRun(
-        spec,
-        before,
-        dropped,
-        blocks,
-        dropped_candidates,
-        y,
-        weights,
-        result,
-        full,
-        forced,
-    )
+    run = ModelRun(spec, before, dropped, blocks, dropped_candidates, y, weights, None, None, None)
+    events = run.events
+    if run.n == 0:
+        run.failure = "not fitted: no case in the sample after listwise deletion"
+    elif events in (0, run.n):
+        run.failure = "not fitted: every case has the same judgement"
+    if run.failure:
+        return run
+    try:
+        run.stepwise = forward_stepwise(y, blocks, removal=removal, weights=weights)
+        run.full = fit_logit(y, blocks, tuple(blocks), weights)
+        if "programme" in blocks:
+            variables = run.stepwise.selected
+            if "programme" not in variables:
+                variables = ("programme", *variables)
+            run.programme_forced = fit_logit(y, blocks, variables, weights)
+    except (np.linalg.LinAlgError, ValueError, ZeroDivisionError) as error:
+        # e.g. a singular information matrix on a tiny or degenerate sample
+        run.stepwise = run.full = run.programme_forced = None
+        run.failure = f"not fitted: {type(error).__name__}: {error}"
+    return run
 
 
 def _programme_p(run: ModelRun, fit: Fit | None) -> float | None:
@@ -287,7 +339,9 @@ def _terms(run: ModelRun, fit: Fit, kind: str) -> list[dict]:
                     "reference_level": block.reference,
                     "coefficient": b,
                     "odds_ratio": float(np.exp(b)) if b < 700 else float("inf"),
-                    "ci_low": float(np.exp(b - 1.959964 * se)) if np.isfinite(se) else None,
+                    "ci_low": float(np.exp(min(b - 1.959964 * se, 700)))
+                    if np.isfinite(se)
+                    else None,
                     "ci_high": float(np.exp(min(b + 1.959964 * se, 700)))
                     if np.isfinite(se)
                     else None,
@@ -381,6 +435,101 @@ def _warning_summary(messages: list[str]) -> str | None:
     return "; ".join(f"{m} (x{c})" if c > 1 else m for m, c in sorted(counts.items())) or None
 
 
+def _model_row(run: ModelRun, removal: str) -> dict:
+    """The model's row of ``regression_models`` (fitting statistics NULL when not fitted)."""
+    n, events = run.n, run.events
+    row = {
+        "model_id": run.spec.model_id,
+        "model_set": run.spec.model_set,
+        "programmes": ", ".join(run.spec.programmes),
+        "question_id": run.spec.question,
+        "sample": run.spec.sample,
+        "n": n,
+        "events": events,
+        "covariate_patterns": len(run.y),
+        "n_before_listwise_deletion": run.n_before_deletion,
+        "n_dropped_listwise": run.n_before_deletion - n,
+        "missing_by_variable": json.dumps(run.dropped, sort_keys=True),
+        "listwise_note": listwise_note(run, n),
+        "method": f"FSTEP({removal.upper()}) PIN(.05) POUT(.10)",
+        "removal_test": removal,
+        "variables_selected": "",
+        "candidates_dropped": ", ".join(run.dropped_candidates),
+        "log_likelihood": None,
+        "null_log_likelihood": None,
+        "mcfadden_r2": None,
+        "nagelkerke_r2": None,
+        "aic": None,
+        "programme_selected": False,
+        "programme_p_value": None,
+        "programme_p_value_full_model": None,
+        "stopped_because": run.failure,
+        "separation_warnings": None,
+        "events_per_parameter": None,
+        "is_reliable": False,
+        "reliability_note": run.failure,
+    }
+    if run.stepwise is None:
+        return row
+    final = run.stepwise.final
+    mcfadden, nagelkerke = _pseudo_r2(final, run.stepwise.null, n)
+    separation = sorted(
+        {note for fit in (final, run.full, run.programme_forced) if fit for note in fit.separation}
+    )
+    per_parameter, unreliable = reliability(run, events, n)
+    return row | {
+        "variables_selected": ", ".join(run.stepwise.selected),
+        "log_likelihood": final.llf,
+        "null_log_likelihood": run.stepwise.null.llf,
+        "mcfadden_r2": mcfadden,
+        "nagelkerke_r2": nagelkerke,
+        "aic": float(final.result.aic),
+        "programme_selected": "programme" in run.stepwise.selected,
+        "programme_p_value": _programme_p(run, run.programme_forced),
+        "programme_p_value_full_model": _programme_p(run, run.full),
+        "stopped_because": run.stepwise.stopped_because,
+        "separation_warnings": "; ".join(separation) or None,
+        "events_per_parameter": per_parameter,
+        "is_reliable": unreliable is None,
+        "reliability_note": unreliable,
+    }
+
+
+def _run_rows(run: ModelRun, removal: str) -> tuple[dict, list[dict], list[dict]]:
+    """A model's rows of the three tables; warnings raised here are kept with it too."""
+    with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+        warnings.simplefilter("always")
+        model = _model_row(run, removal)
+        terms = []
+        fits = (("stepwise", run.stepwise.final if run.stepwise else None),)
+        fits += (("full", run.full), ("programme_forced", run.programme_forced))
+        for kind, fit in fits:
+            if fit is not None:
+                terms += [{"model_id": model["model_id"], **row} for row in _terms(run, fit, kind)]
+    model["fit_warnings"] = _warning_summary(
+        run.warnings + [f"{w.category.__name__}: {w.message}" for w in caught]
+    )
+    steps = [
+        {
+            "model_id": model["model_id"],
+            "step": s.step,
+            "action": s.action,
+            "variable": s.variable,
+            "test": s.test,
+            "statistic": s.statistic,
+            "df": s.df,
+            "p_value": s.p_value,
+        }
+        for s in (run.stepwise.steps if run.stepwise else [])
+    ]
+    return model, terms, steps
+
+
+def _declared(name: str) -> list[str]:
+    """A table's declared columns: an empty result still has them."""
+    return [column.name for column in table_spec("analysis", name).columns]
+
+
 def tables(
     runs: list[ModelRun],
     removal: str,
@@ -389,75 +538,11 @@ def tables(
     """The analysis tables; ``statements`` (bulletin mode only) are compared with the models."""
     models, terms, steps = [], [], []
     for run in runs:
-        model_id = run.spec.model_id
-        n = int(run.weights.sum())
-        final = run.stepwise.final
-        mcfadden, nagelkerke = _pseudo_r2(final, run.stepwise.null, n)
-        separation = sorted(
-            {
-                note
-                for fit in (final, run.full, run.programme_forced)
-                if fit
-                for note in fit.separation
-            }
-        )
-        events = int((run.y * run.weights).sum())
-        per_parameter, unreliable = reliability(run, events, n)
-        models.append(
-            {
-                "model_id": model_id,
-                "model_set": run.spec.model_set,
-                "programmes": ", ".join(run.spec.programmes),
-                "question_id": run.spec.question,
-                "sample": run.spec.sample,
-                "n": n,
-                "events": events,
-                "covariate_patterns": len(run.y),
-                "n_before_listwise_deletion": run.n_before_deletion,
-                "n_dropped_listwise": run.n_before_deletion - n,
-                "missing_by_variable": json.dumps(run.dropped, sort_keys=True),
-                "listwise_note": listwise_note(run, n),
-                "method": f"FSTEP({removal.upper()}) PIN(.05) POUT(.10)",
-                "removal_test": removal,
-                "variables_selected": ", ".join(run.stepwise.selected),
-                "candidates_dropped": ", ".join(run.dropped_candidates),
-                "log_likelihood": final.llf,
-                "null_log_likelihood": run.stepwise.null.llf,
-                "mcfadden_r2": mcfadden,
-                "nagelkerke_r2": nagelkerke,
-                "aic": float(final.result.aic),
-                "programme_selected": "programme" in run.stepwise.selected,
-                "programme_p_value": _programme_p(run, run.programme_forced),
-                "programme_p_value_full_model": _programme_p(run, run.full),
-                "stopped_because": run.stepwise.stopped_because,
-                "separation_warnings": "; ".join(separation) or None,
-                "events_per_parameter": per_parameter,
-                "is_reliable": unreliable is None,
-                "reliability_note": unreliable,
-                "fit_warnings": _warning_summary(run.warnings),
-            }
-        )
-        for kind, fit in (
-            ("stepwise", final),
-            ("full", run.full),
-            ("programme_forced", run.programme_forced),
-        ):
-            if fit is not None:
-                terms += [{"model_id": model_id, **row} for row in _terms(run, fit, kind)]
-        steps += [
-            {
-                "model_id": model_id,
-                "step": s.step,
-                "action": s.action,
-                "variable": s.variable,
-                "test": s.test,
-                "statistic": s.statistic,
-                "df": s.df,
-                "p_value": s.p_value,
-            }
-            for s in run.stepwise.steps
-        ]
-    model_frame = pd.DataFrame(models)
+        model, model_terms, model_steps = _run_rows(run, removal)
+        models.append(model)
+        terms += model_terms
+        steps += model_steps
+    model_frame = pd.DataFrame(models, columns=_declared("regression_models"))
     bulletin_runs = {
         (run.spec.question, run.spec.sample): run
         for run in runs
@@ -467,9 +552,14 @@ def tables(
     # own extracts the table is there, empty, so queries against it still work.
     comparison = []
     for q, sample, variable, expected, passage in statements or []:
-        run = bulletin_runs[(q, sample)]
+        run = bulletin_runs.get((q, sample))
+        if run is None or run.stepwise is None:
+            continue  # the bulletin's model is not there to compare (or was not fitted)
         selected = variable in run.stepwise.selected
-        test, statistic, df, p_value = statement_test(run, variable) or (None, None, None, None)
+        with warnings.catch_warnings(record=True), np.errstate(all="ignore"):
+            warnings.simplefilter("always")  # kept with the model already; not printed
+            tested = statement_test(run, variable)
+        test, statistic, df, p_value = tested or (None, None, None, None)
         comparison.append(
             {
                 "question_id": q,
@@ -493,8 +583,8 @@ def tables(
     ]  # fmt: skip
     return {
         "regression_models": model_frame,
-        "regression_terms": pd.DataFrame(terms),
-        "regression_steps": pd.DataFrame(steps),
+        "regression_terms": pd.DataFrame(terms, columns=_declared("regression_terms")),
+        "regression_steps": pd.DataFrame(steps, columns=_declared("regression_steps")),
         "regression_vs_bulletin": pd.DataFrame(comparison, columns=comparison_columns).astype(
             {
                 "question_id": "int64",
@@ -518,8 +608,8 @@ def run_regressions(
     db: Path, removal: str = "lr", compare_with_bulletin: bool = True
 ) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(db), read_only=True) as con:
-        frame = read_cases(con)
         specs = model_specs(con)
+        frame = read_cases(con, national=any(spec.scope == "national" for spec in specs))
         areas = area_levels(con)
         statements = read_statements(con) if compare_with_bulletin else None
     runs = [fit_model(frame, spec, removal, areas) for spec in specs]

@@ -138,12 +138,20 @@ def separation_notes(y: np.ndarray, blocks: dict[str, Block], variables, result)
 
 
 def score_test(current: Fit, block: Block) -> tuple[float, int, float]:
-    """Score (Lagrange multiplier) statistic for adding ``block`` to ``current``."""
+    """Score (Lagrange multiplier) statistic for adding ``block`` to ``current``.
+
+    Where the information matrix with the block added is singular (the block's
+    columns are collinear with the model's on this sample) the statistic is not
+    defined: NaN is returned, and such a candidate cannot enter.
+    """
     with warnings.catch_warnings():
         # statsmodels says the score test is "not verified with freq_weights";
         # test_stepwise checks it equals the one-row-per-case statistic.
         warnings.filterwarnings("ignore", "score test has not been verified")
-        test = current.result.score_test(exog_extra=block.columns, return_object=True)
+        try:
+            test = current.result.score_test(exog_extra=block.columns, return_object=True)
+        except np.linalg.LinAlgError:
+            return float("nan"), block.columns.shape[1], float("nan")
     return float(np.squeeze(test.statistic)), int(test.k_constraint), float(np.squeeze(test.pvalue))
 
 

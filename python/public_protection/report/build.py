@@ -47,6 +47,8 @@ class ReportTables:
     findings: dict[int, QuestionFindings]  # the bulletin's models, per question
     sheets: list[Sheet]
     trend_findings: dict[int, QuestionFindings]  # the trend's models, per question
+    # a programme loaded alone: its own models, per question
+    programme_findings: dict[int, QuestionFindings]
 
 
 # `run` lays the report out for `report` and again for `publish`'s aggregate file:
@@ -70,13 +72,17 @@ def _lay_out(db: Path, minimum_n: int) -> ReportTables:
         table.question_id: question_findings(data, table.question_id, minimum_n)
         for table in layout.subgroup_tables
     }
-    trend = data.models[data.models["model_set"] == "trend"]
-    trend_findings = {
-        int(q): question_findings(data, int(q), minimum_n, model_set="trend")
-        for q in sorted(set(trend["question_id"]))
-    }
-    sheets = export_sheets(data, layout, findings, trend_findings)
-    return ReportTables(data, layout, findings, sheets, trend_findings)
+    trend_findings, programme_findings = (
+        {
+            int(q): question_findings(data, int(q), minimum_n, model_set=model_set)
+            for q in sorted(
+                set(data.models.loc[data.models["model_set"] == model_set, "question_id"])
+            )
+        }
+        for model_set in ("trend", "programme")
+    )
+    sheets = export_sheets(data, layout, findings, trend_findings, programme_findings)
+    return ReportTables(data, layout, findings, sheets, trend_findings, programme_findings)
 
 
 def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> ReportResult:
@@ -84,9 +90,11 @@ def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> 
     tables = report_tables(db, minimum_n)
     data, layout, findings, sheets = tables.data, tables.layout, tables.findings, tables.sheets
     method = str(data.models["method"].iloc[0]) if len(data.models) else "not run"
-    title = report_title(data.build, layout.bulletin)
+    title = report_title(layout)
     context = ReportContext(db.name, method, title, data.build)
-    html = render_html(data, layout, findings, context, tables.trend_findings)
+    html = render_html(
+        data, layout, findings, context, tables.trend_findings, tables.programme_findings
+    )
     notes = [
         f"Built from {db.name} ({data.build.describe()}). "
         f"Cells with n below {minimum_n} are shown as [c] "

@@ -18,15 +18,22 @@ from public_protection.build_info import BuildInfo, BuildInfoMissing, read_build
 QUERIES = {
     "questions": "select question_id, stage, short_name, wording, bulletin_table_no "
     "from marts.dim_question order by question_id",
-    # the bulletin's programmes, in order: its tables' columns
-    "programmes": "select programme, column_prefix, baseline_programme, fieldwork_start_year, "
-    "fieldwork_end_year, agency_basis from marts.dim_programme where in_bulletin "
-    "order by sort_order",
+    # every programme, in order, with its cases in the sample (0: not loaded)
+    "programmes": "select programme, label, column_prefix, baseline_programme, "
+    "fieldwork_start_year, fieldwork_end_year, agency_basis, in_bulletin, national_sample, "
+    "sort_order, (select count(*) from marts.dim_case "
+    "where dim_case.programme = dim_programme.programme) as cases "
+    "from marts.dim_programme order by sort_order",
+    "sources": "select programme, question_id, comparability, comparability_note "
+    "from marts.dim_question_source order by question_id, programme",
     "areas": "select * from reporting.rpt_sample_by_area order by area",
     "subgroups": "select * from reporting.rpt_judgement_by_subgroup "
     "order by question_id, variable_order, category_order, programme",
     "agency": "select * from reporting.rpt_agency_change order by question_id, responsible_agency",
-    "flow": "select * from reporting.rpt_sample_flow order by flow, step_order, step",
+    # in the programmes' order, not by name
+    "flow": "select rpt_sample_flow.* from reporting.rpt_sample_flow "
+    "left join marts.dim_programme using (programme) "
+    "order by dim_programme.sort_order, flow, step_order, step",
     "trend": "select * from reporting.rpt_programme_trend "
     "order by question_id, scope, sort_order, responsible_agency",
     "reconciliation": "select * from reporting.rpt_published_reconciliation order by check_id",
@@ -55,6 +62,7 @@ STAGE_FOR_SCHEMA = {
 class ReportData:
     questions: pd.DataFrame
     programmes: pd.DataFrame
+    sources: pd.DataFrame
     areas: pd.DataFrame
     subgroups: pd.DataFrame
     agency: pd.DataFrame

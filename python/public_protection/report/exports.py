@@ -14,6 +14,7 @@ import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 from openpyxl import Workbook
@@ -27,13 +28,23 @@ from public_protection.report.tables import (
     TREND_TITLE,
     Cell,
     Layout,
+    SubgroupTable,
     TrendRow,
 )
 
 FIXED_ZIP_TIME = (2018, 1, 1, 0, 0, 0)
 FIXED_DOC_TIME = "2018-01-01T00:00:00Z"
 
-Sheet = tuple[str, str, list[str], list[list]]  # (file stem, title, header, rows)
+
+class Sheet(NamedTuple):
+    """One table of the report: file stem, title, header, rows, and the header labels
+    that identify a row (the aggregate file's primary key)."""
+
+    stem: str
+    title: str
+    header: list[str]
+    rows: list[list]
+    key: tuple[str, ...] = ()
 
 
 def _n(cell: Cell) -> int | str:
@@ -53,52 +64,56 @@ def _change(row: TrendRow) -> float | str | None:
     return None if row.change_pp is None else round(row.change_pp, 1)
 
 
-def export_sheets(
-    data: ReportData,
-    layout: Layout,
-    findings: dict[int, QuestionFindings],
-    trend_findings: dict[int, QuestionFindings] | None = None,
-) -> list[Sheet]:
-    """Every table of the report as (file stem, title, header, rows)."""
-    # the bulletin's models by question, then the trend's (labelled so)
-    labelled = [(f"Q{q}", found) for q, found in sorted(findings.items())] + [
-        (f"Q{q} (trend)", found) for q, found in sorted((trend_findings or {}).items())
-    ]
+def _p(value: float | None) -> float | None:
+    """A p-value as the warehouse holds it: never rounded (a tiny p is not 0)."""
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _subgroup_sheet(stem: str, title: str, table: SubgroupTable, columns) -> Sheet:
+    header = ["Question ID", "Variable", "Category"]
+    for programme in columns:
+        label = "All cases" if programme == "All" else programme
+        header += [f"{label} n", f"{label} % yes", f"{label} 95% CI low", f"{label} 95% CI high"]
+    rows = []
+    for row in table.rows:
+        values: list = [table.question_id, row.variable_label, row.category]
+        for programme in columns:
+            cell = row.cells.get(programme) or Cell(None)
+            values += [
+                _n(cell),
+                _one_dp(cell, cell.pct_yes),
+                _one_dp(cell, cell.ci_low),
+                _one_dp(cell, cell.ci_high),
+            ]
+        rows.append(values)
+    return Sheet(stem, title, header, rows, ("Variable", "Category"))
+
+
+def _bulletin_sheets(layout: Layout) -> list[Sheet]:
+    """Table 1, Tables 2-8 and Figure 1, when the report has the bulletin's part."""
     bulletin = layout.bulletin
     table_1 = [*bulletin.programmes, "Total"]
-    sheets: list[Sheet] = [
-        (
+    sheets = [
+        Sheet(
             "table_1",
             f"Table 1: {bulletin.table_1_title}",
             ["Area", *table_1],
             [[row.area, *(_n(row.cells[c]) for c in table_1)] for row in layout.areas],
+            ("Area",),
         )
     ]
-    header = ["Variable", "Category"]
-    for programme in bulletin.columns:
-        label = "All cases" if programme == "All" else programme
-        header += [f"{label} n", f"{label} % yes", f"{label} 95% CI low", f"{label} 95% CI high"]
-    for table in layout.subgroup_tables:
-        rows = []
-        for row in table.rows:
-            values: list = [row.variable_label, row.category]
-            for programme in bulletin.columns:
-                cell = row.cells.get(programme) or Cell(None)
-                values += [
-                    _n(cell),
-                    _one_dp(cell, cell.pct_yes),
-                    _one_dp(cell, cell.ci_low),
-                    _one_dp(cell, cell.ci_high),
-                ]
-            rows.append(values)
-        sheets.append(
-            (f"table_{table.table_no}", f"Table {table.table_no}: {table.title}", header, rows)
+    sheets += [
+        _subgroup_sheet(
+            f"table_{t.table_no}", f"Table {t.table_no}: {t.title}", t, bulletin.columns
         )
+        for t in layout.subgroup_tables
+    ]
     sheets.append(
-        (
+        Sheet(
             "figure_1",
             f"Figure 1: {bulletin.figure_title}",
             [
+                "Question ID",
                 "Question",
                 "Agency",
                 f"{bulletin.baseline} n",
@@ -111,6 +126,7 @@ def export_sheets(
             ],
             [
                 [
+                    c.question_id,
                     f"Q{c.question_id} {c.short_name}",
                     c.agency,
                     _n(c.baseline),
@@ -118,81 +134,103 @@ def export_sheets(
                     _n(c.later),
                     _one_dp(c.later, c.later.pct_yes),
                     SUPPRESSED if c.suppressed else round(c.change_pp, 1),
-                    SUPPRESSED if c.suppressed else float(f"{c.p_value:.4g}"),
+                    SUPPRESSED if c.suppressed else _p(c.p_value),
                     SUPPRESSED if c.suppressed else ("Yes" if c.is_significant else "No"),
                 ]
                 for c in layout.agency
             ],
+            ("Question ID", "Agency"),
         )
     )
-    sheets.append(
-        (
-            "programme_trend",
-            TREND_TITLE,
+    return sheets
+
+
+def _trend_sheet(data: ReportData, layout: Layout) -> Sheet:
+    order = dict(zip(data.programmes["programme"], data.programmes["sort_order"], strict=True))
+    return Sheet(
+        "programme_trend",
+        TREND_TITLE,
+        [
+            "Question ID",
+            "Question",
+            "Programme",
+            "Programme order",
+            "Agency",
+            "Scope",
+            "n",
+            "% yes",
+            "95% CI low",
+            "95% CI high",
+            "Comparability with the baseline",
+            "Baseline programme",
+            "Change (percentage points)",
+            "p-value",
+        ],
+        [
             [
-                "Question",
-                "Programme",
-                "Agency",
-                "Scope",
-                "n",
-                "% yes",
-                "95% CI low",
-                "95% CI high",
-                "Comparability with the baseline",
-                "Baseline programme",
-                "Change (percentage points)",
-                "p-value",
-            ],
-            [
-                [
-                    f"Q{t.question_id} {t.short_name}",
-                    t.programme,
-                    t.agency,
-                    t.scope,
-                    _n(t.cell),
-                    _one_dp(t.cell, t.cell.pct_yes),
-                    _one_dp(t.cell, t.cell.ci_low),
-                    _one_dp(t.cell, t.cell.ci_high),
-                    t.comparability,
-                    t.baseline,
-                    _change(t),
-                    SUPPRESSED
-                    if t.change_hidden
-                    else (None if t.p_value is None else float(f"{t.p_value:.4g}")),
-                ]
-                for t in layout.trend
-            ],
-        )
+                t.question_id,
+                f"Q{t.question_id} {t.short_name}",
+                t.programme,
+                int(order[t.programme]),
+                t.agency,
+                t.scope,
+                _n(t.cell),
+                _one_dp(t.cell, t.cell.pct_yes),
+                _one_dp(t.cell, t.cell.ci_low),
+                _one_dp(t.cell, t.cell.ci_high),
+                t.comparability,
+                t.baseline,
+                _change(t),
+                SUPPRESSED if t.change_hidden else _p(t.p_value),
+            ]
+            for t in layout.trend
+        ],
+        ("Question ID", "Programme", "Agency", "Scope"),
     )
-    sheets.append(
-        (
-            "regression_findings",
-            "Regression findings by question",
-            ["Question", "Finding"],
-            [
-                [label, sentence]
-                for label, found in labelled
-                for sentence in [*found.sentences, *found.against_bulletin]
-            ],
-        )
-    )
+
+
+def _model_sheets(labelled: list[tuple[str, str, int, QuestionFindings]]) -> list[Sheet]:
+    """The findings in words and the selected models' odds ratios, of every model set."""
+    sentences = [
+        [model_set, question, label, number, sentence]
+        for model_set, label, question, found in labelled
+        for number, sentence in enumerate([*found.sentences, *found.against_bulletin], 1)
+    ]
     odds_rows = []
-    for label, found in labelled:
+    for _model_set, label, question, found in labelled:
         for model in found.models:
             for row in model.odds:
                 if row.odds_ratio is None:
-                    values: list = ["not estimable"] * 4
+                    values: list = ["not estimable"] * 3 + [None]
                 else:
                     values = [round(row.odds_ratio, 2), round(row.ci_low, 2),
-                              round(row.ci_high, 2), float(f"{row.p_value:.4g}")]  # fmt: skip
+                              round(row.ci_high, 2), _p(row.p_value)]  # fmt: skip
                 odds_rows.append(
-                    [label, model.sample, row.variable, row.level, row.reference, *values]
+                    [
+                        model.model_id,
+                        question,
+                        label,
+                        model.sample,
+                        row.variable,
+                        row.level,
+                        row.reference,
+                        *values,
+                    ]
                 )
-    sheets.append(
-        (
+    return [
+        Sheet(
+            "regression_findings",
+            "Regression findings by question",
+            ["Model set", "Question ID", "Question", "Sentence", "Finding"],
+            sentences,
+            ("Model set", "Question ID", "Sentence"),
+        ),
+        Sheet(
             "odds_ratios",
             "Odds ratios of the selected models, with 95% confidence intervals",
             [
+                "Model",
+                "Question ID",
                 "Question",
                 "Sample",
                 "Variable",
@@ -204,37 +242,84 @@ def export_sheets(
                 "p-value",
             ],
             odds_rows,
-        )
-    )
+            ("Model", "Variable", "Level"),
+        ),
+    ]
+
+
+def export_sheets(
+    data: ReportData,
+    layout: Layout,
+    findings: dict[int, QuestionFindings],
+    trend_findings: dict[int, QuestionFindings] | None = None,
+    programme_findings: dict[int, QuestionFindings] | None = None,
+) -> list[Sheet]:
+    """Every table of the report (the parts it has) as sheets."""
+    parts = layout.parts
+    labelled = [
+        *(("bulletin", f"Q{q}", q, f) for q, f in sorted(findings.items())),
+        *(("trend", f"Q{q} (trend)", q, f) for q, f in sorted((trend_findings or {}).items())),
+        *(
+            ("programme", f"Q{q} ({parts.single.code})", q, f)
+            for q, f in sorted((programme_findings or {}).items())
+        ),
+    ]
+    sheets: list[Sheet] = _bulletin_sheets(layout) if parts.has_bulletin else []
+    if parts.has_trend:
+        sheets.append(_trend_sheet(data, layout))
+    if parts.single is not None:
+        code = parts.single.code
+        stem = "programme_" + re.sub(r"[^a-z0-9]+", "", code.lower())
+        sheets += [
+            _subgroup_sheet(
+                f"{stem}_q{t.question_id}", f"{code} Q{t.question_id}: {t.title}", t, [code]
+            )
+            for t in layout.programme_tables
+        ]
+    sheets += _model_sheets(labelled)
+    order = dict(zip(data.programmes["programme"], data.programmes["sort_order"], strict=True))
     sheets.append(
-        (
+        Sheet(
             "sample_flow",
             "Sample flow: from rows received to the comparison sample",
-            ["Flow", "Step", "Rows"],
-            [[r.flow, r.step, int(r.row_count)] for r in data.flow.itertuples()],
+            ["Flow", "Programme", "Programme order", "Step order", "Step", "Rows"],
+            [
+                [
+                    r.flow,
+                    r.programme,
+                    int(order[r.programme]),
+                    int(r.step_order),
+                    r.step,
+                    int(r.row_count),
+                ]
+                for r in data.flow.itertuples()
+            ],
+            ("Flow", "Step"),
         )
     )
     checks = data.checks.assign(success=data.checks["success"].astype(bool))
     sheets.append(
-        (
+        Sheet(
             "data_quality",
             "Data quality: dbt tests and Great Expectations, latest run",
-            ["Checked by", "Severity", "Check", "Passed", "Detail"],
+            ["Check no", "Checked by", "Severity", "Check", "Passed", "Detail"],
             [
                 [
+                    number,
                     r.checked_by,
                     r.severity,
                     r.check_name,
                     "Yes" if r.success else "No",
                     None if pd.isna(r.detail) else str(r.detail),
                 ]
-                for r in checks.itertuples()
+                for number, r in enumerate(checks.itertuples(), 1)
             ],
+            ("Check no",),
         )
     )
     if data.build.is_bulletin_mode:
         sheets.append(
-            (
+            Sheet(
                 "reconciliation",
                 "Reconciliation with the published bulletin",
                 ["Check", "Published in", "Figure", "Published", "Warehouse", "Decimals", "Match"],
@@ -255,6 +340,7 @@ def export_sheets(
                     ]
                     for r in layout.reconciliation
                 ],
+                ("Check",),
             )
         )
     return sheets
@@ -263,7 +349,7 @@ def export_sheets(
 def write_csvs(sheets: list[Sheet], folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for stem, _title, header, rows in sheets:
+    for stem, _title, header, rows, _key in sheets:
         path = folder / f"{stem}.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
@@ -289,7 +375,7 @@ def write_workbook(sheets: list[Sheet], path: Path, title: str, notes: Sequence[
     contents.append(["Sheet", "Table"])
     contents.cell(contents.max_row, 1).font = Font(bold=True)
     contents.cell(contents.max_row, 2).font = Font(bold=True)
-    for stem, title, header, rows in sheets:
+    for stem, title, header, rows, _key in sheets:
         contents.append([_sheet_name(stem), title])
         sheet = workbook.create_sheet(_sheet_name(stem))
         sheet.append([title])

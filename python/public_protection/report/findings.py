@@ -180,29 +180,74 @@ def _separation_sentence(
     )
 
 
+def _odds_phrase(term) -> str:
+    return (
+        f"odds ratio {term.odds_ratio:.2f}, 95% CI {term.ci_low:.2f} to {term.ci_high:.2f}, "
+        f"{format_p(term.p_value)}"
+    )
+
+
 def _programme_verdict(model, terms: pd.DataFrame) -> str:
+    """What the model says of programme, naming only the levels that differ.
+
+    With two programmes the one level is the variable's whole effect. With more, the
+    variable's joint test (p of adding or removing it) says that the programmes
+    differ somewhere, not that every programme differs from the reference: each level
+    is named by its own Wald test against the reference programme.
+    """
+    if model.model_set == "programme":
+        return "A single programme's cases: no programme comparison."
     stepwise = terms[(terms["model_kind"] == "stepwise") & (terms["variable"] == "programme")]
-    if bool(model.programme_selected) and len(stepwise):
-        # each programme against the reference (the first): "Q&I cases had lower odds"
-        compared = [
-            f"{term.level} cases had {'lower' if term.odds_ratio < 1 else 'higher'} odds"
-            for term in stepwise.itertuples()
-        ]
-        against = f" than {stepwise.iloc[0].reference_level} cases" if len(compared) > 1 else ""
+    if not (bool(model.programme_selected) and len(stepwise)):
         return (
-            f"Inspection programme was selected: {', '.join(compared)}{against} of a positive "
-            f"judgement ({format_p(model.programme_p_value)})."
+            "Inspection programme was not selected "
+            f"({format_p(model.programme_p_value)} when added to the final model)."
+        )
+    reference = stepwise.iloc[0].reference_level
+    if len(stepwise) == 1:
+        term = stepwise.iloc[0]
+        direction = "lower" if term.odds_ratio < 1 else "higher"
+        return (
+            f"Inspection programme was selected: {term.level} cases had {direction} odds "
+            f"than {reference} cases of a positive judgement "
+            f"({format_p(model.programme_p_value)})."
+        )
+    differ = [t for t in stepwise.itertuples() if t.p_value < 0.05]
+    same = [t for t in stepwise.itertuples() if t.p_value >= 0.05]
+    parts = [
+        f"{t.level} cases had {'lower' if t.odds_ratio < 1 else 'higher'} odds of a positive "
+        f"judgement ({_odds_phrase(t)})"
+        for t in differ
+    ]
+    if same:
+        parts.append(
+            " and ".join(f"{t.level} cases" for t in same)
+            + f" did not differ significantly from {reference} cases ("
+            + "; ".join(f"{t.level}: {_odds_phrase(t)}" for t in same)
+            + ")"
         )
     return (
-        "Inspection programme was not selected "
-        f"({format_p(model.programme_p_value)} when added to the final model)."
+        f"Inspection programme was selected ({format_p(model.programme_p_value)} for the "
+        f"programmes together). Against {reference} cases, adjusted for the other variables "
+        f"selected: {'; '.join(parts)}."
     )
+
+
+def _partial_programmes(data: ReportData, model) -> list[str]:
+    """The model's programmes whose source of its question is graded ``partial``."""
+    sources = data.sources
+    partial = sources[
+        (sources["question_id"] == model.question_id) & (sources["comparability"] == "partial")
+    ]
+    programmes = [p.strip() for p in str(model.programmes).split(",")]
+    return [p for p in programmes if p in set(partial["programme"])]
 
 
 def question_findings(
     data: ReportData, question_id: int, minimum_n: int, model_set: str = "bulletin"
 ) -> QuestionFindings:
-    """A question's models of one set (the bulletin's, or the trend's), in words and tables."""
+    """A question's models of one set (the bulletin's, the trend's, or a single
+    programme's), in words and tables."""
     models = data.models[
         (data.models["question_id"] == question_id) & (data.models["model_set"] == model_set)
     ]
@@ -219,13 +264,25 @@ def question_findings(
             if chosen
             else "chose no variable"
         )
-        headline = (
+        sample = (
             f"For {SAMPLE_PHRASES.get(model.sample, model.sample)} (n = "
-            f"{_count(model.n, minimum_n)} with {events} positive judgements), forward stepwise "
-            f"selection {selection}. {_programme_verdict(model, terms)}"
+            f"{_count(model.n, minimum_n)} with {events} positive judgements)"
         )
+        if pd.isna(model.log_likelihood):  # stored with the reason it could not be fitted
+            headline = f"{sample}, the model could not be fitted."
+        else:
+            headline = (
+                f"{sample}, forward stepwise selection {selection}. "
+                f"{_programme_verdict(model, terms)}"
+            )
         separated = _separated(model)
         notes = []
+        if model_set == "trend" and (partial := _partial_programmes(data, model)):
+            notes.append(
+                f"{' and '.join(partial)}: the question only partly matches its baseline "
+                "programme's (comparability partial), so a difference between programmes "
+                "here is not a like-for-like change."
+            )
         if listwise := _listwise_sentence(model, minimum_n):
             notes.append(listwise)
         if not model.is_reliable:

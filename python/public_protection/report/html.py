@@ -18,7 +18,6 @@ from public_protection.report.forest import forest_plot_svg
 from public_protection.report.tables import (
     TABLE_TITLES,
     TREND_TITLE,
-    Bulletin,
     Cell,
     Layout,
     ReconciliationRow,
@@ -35,12 +34,22 @@ class ReportContext:
     build: BuildInfo
 
 
-def report_title(build: BuildInfo, bulletin: Bulletin) -> str:
-    """The bulletin's title in bulletin mode; in user mode one made from the data."""
-    if build.is_bulletin_mode:
-        return bulletin.title
-    programmes = (build.programmes or "no programme").replace(", ", " and ")
-    return f"The quality of public protection work: {programmes} case assessments, {build.period}"
+def and_list(items: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def report_title(layout: Layout) -> str:
+    """The warehouse's title: the programmes loaded, in their order, and their years.
+
+    The bulletin's own title heads its part of the report, when it has one.
+    """
+    programmes = layout.parts.programmes if layout.parts else ()
+    if not programmes:
+        return "The quality of public protection work: no programme loaded"
+    years = f"{min(p.start_year for p in programmes)}–{max(p.end_year for p in programmes)}"
+    names = and_list([p.code for p in programmes])
+    return f"The quality of public protection work: {names} inspections, {years}"
 
 
 def _suppressed_td(cell: Cell) -> str:
@@ -145,34 +154,114 @@ class TrendLine:
     agency: str
     scope: str
     by_programme: dict[str, TrendRow]
+    not_collected: frozenset[str]  # programmes loaded that do not collect the question
 
 
 @dataclass(frozen=True)
 class TrendTable:
     """The trend laid out wide: a column group per programme, in the programmes' order."""
 
+    scope: str  # "matched areas" or "national"
     programmes: list[str]
     lines: list[TrendLine]
-    comparability: list[str]  # "Q&I close (Q1, Q2, ...)": a programme's grade and questions
 
 
-def trend_table(rows: list[TrendRow]) -> TrendTable:
-    programmes = list(dict.fromkeys(row.programme for row in rows))
-    lines: dict[tuple, TrendLine] = {}
-    grades: dict[tuple[str, str], list[int]] = {}
-    for row in rows:
-        key = (row.question_id, row.scope, row.agency)
-        line = lines.setdefault(
-            key, TrendLine(row.question_id, row.short_name, row.agency, row.scope, {})
+@dataclass(frozen=True)
+class GradeNote:
+    """Why a programme's question is graded as it is against its baseline's."""
+
+    programme: str
+    question_id: int
+    short_name: str
+    grade: str
+    baseline: str
+    note: str
+
+
+def trend_tables(rows: list[TrendRow], sources: pd.DataFrame) -> list[TrendTable]:
+    """One table per scope (matched areas first), "not collected" where a programme
+    loaded does not collect a question."""
+    collected = set(zip(sources["programme"], sources["question_id"], strict=True))
+    loaded = list(dict.fromkeys(row.programme for row in rows))
+    tables = []
+    for scope in ("matched areas", "national"):
+        scoped = [row for row in rows if row.scope == scope]
+        if not scoped:
+            continue
+        programmes = (
+            loaded
+            if scope == "matched areas"
+            else list(dict.fromkeys(row.programme for row in scoped))
         )
-        line.by_programme[row.programme] = row
-        if row.comparability and row.agency == "All" and row.scope == "matched areas":
-            grades.setdefault((row.programme, row.comparability), []).append(row.question_id)
-    comparability = [
-        f"{programme} {grade} (" + ", ".join(f"Q{q}" for q in questions) + ")"
-        for (programme, grade), questions in grades.items()
-    ]
-    return TrendTable(programmes, list(lines.values()), comparability)
+        lines: dict[tuple, TrendLine] = {}
+        for row in scoped:
+            key = (row.question_id, row.agency)
+            absent = frozenset(p for p in programmes if (p, row.question_id) not in collected)
+            line = lines.setdefault(
+                key, TrendLine(row.question_id, row.short_name, row.agency, scope, {}, absent)
+            )
+            line.by_programme[row.programme] = row
+        tables.append(TrendTable(scope, programmes, list(lines.values())))
+    return tables
+
+
+def grade_notes(rows: list[TrendRow], sources: pd.DataFrame) -> list[GradeNote]:
+    """The reasons for each grade other than ``same`` of a programme in the trend."""
+    shown = {
+        (row.programme, row.question_id): row
+        for row in rows
+        if row.comparability and row.comparability != "same"
+    }
+    notes = []
+    for source in sources.itertuples():
+        row = shown.get((source.programme, source.question_id))
+        if row is not None:
+            note = "" if pd.isna(source.comparability_note) else str(source.comparability_note)
+            notes.append(
+                GradeNote(
+                    row.programme,
+                    row.question_id,
+                    row.short_name,
+                    row.comparability,
+                    str(row.baseline),
+                    note,
+                )
+            )
+    return notes
+
+
+def change_td(row: TrendRow, loaded: set[str]) -> Markup:
+    """The change from the baseline, with its comparability grade beside it."""
+    if row.change_hidden:
+        return Markup('<td class="num suppressed">[c]</td>')
+    if row.baseline is None:
+        return Markup('<td class="num baseline">baseline</td>')
+    grade = escape(row.comparability or "")
+    if row.change_pp is None:
+        missing = "not loaded" if row.baseline not in loaded else "no figure"
+        return Markup(
+            f'<td class="num" data-grade="{grade}">{escape(row.baseline)} {missing} '
+            f'<span class="grade grade-{grade}">{grade}</span></td>'
+        )
+    star = "*" if row.p_value is not None and row.p_value < 0.05 else ""
+    return Markup(
+        f'<td class="num" data-grade="{grade}" title="against {escape(row.baseline)}; '
+        f'{escape(format_p(row.p_value))}">{escape(signed(row.change_pp))}{star} '
+        f'<span class="grade grade-{grade}">{grade}</span></td>'
+    )
+
+
+def key_facts(layout: Layout) -> list[tuple[str, str]]:
+    """(figure, label) pairs: the sample, then each programme loaded, in order."""
+    programmes = layout.parts.programmes if layout.parts else ()
+    minimum = layout.minimum_n
+    hidden = any(0 < p.cases < minimum for p in programmes)
+    total = sum(p.cases for p in programmes)
+    facts = [(SUPPRESSED if hidden else f"{total:,}", "case assessments in the sample")]
+    for p in programmes:
+        figure = SUPPRESSED if 0 < p.cases < minimum else f"{p.cases:,}"
+        facts.append((figure, f"{p.code} ({p.years}): {p.label}"))
+    return facts
 
 
 def render_html(
@@ -181,6 +270,7 @@ def render_html(
     findings: dict[int, QuestionFindings],
     context: ReportContext,
     trend_findings: dict[int, QuestionFindings] | None = None,
+    programme_findings: dict[int, QuestionFindings] | None = None,
 ) -> str:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -190,19 +280,40 @@ def render_html(
         lstrip_blocks=True,
     )
     template = environment.get_template("report.html.j2")
+    # in the programmes' order (the query's), each flow's steps in order
     flows = [
         (flow, group.sort_values(["step_order", "step"]).to_dict("records"))
-        for flow, group in data.flow.groupby("flow", sort=True)
+        for flow, group in data.flow.groupby("flow", sort=False)
     ]
-    trend = trend_table(layout.trend)
+    parts = layout.parts
+    trend = trend_tables(layout.trend, data.sources)
+    trend_programmes = list(dict.fromkeys(row.programme for row in layout.trend))
+    illustrative = [
+        code
+        for code in (data.build.demo_programmes or "").split(", ")
+        if code and code not in layout.bulletin.programmes
+    ]
     return template.render(
         context=context,
         layout=layout,
+        parts=parts,
         findings=findings,
         trend_findings=trend_findings or {},
+        programme_findings=programme_findings or {},
         trend_title=TREND_TITLE,
         trend=trend,
-        trend_svg=Markup(trend_svg(layout.trend, trend.programmes)),
+        trend_programmes=trend_programmes,
+        grade_notes=grade_notes(layout.trend, data.sources),
+        loaded={p.code for p in parts.programmes},
+        baselines={
+            str(r.programme): str(r.baseline_programme)
+            for r in data.programmes.itertuples()
+            if not pd.isna(r.baseline_programme)
+        },
+        change_td=change_td,
+        key_facts=key_facts(layout),
+        illustrative=illustrative,
+        trend_svg=Markup(trend_svg(layout.trend, trend_programmes)) if layout.trend else "",
         titles=TABLE_TITLES,
         bulletin=layout.bulletin,
         figure_title=layout.bulletin.figure_title,
@@ -211,6 +322,7 @@ def render_html(
         ),
         programmes=layout.bulletin.columns,
         programme_labels={"All": "All cases"}
+        | {p.code: f"{p.code} cases" for p in parts.programmes}
         | {p: f"{p} cases" for p in layout.bulletin.programmes},
         fieldwork={
             row.programme: f"{row.fieldwork_start_year}–{row.fieldwork_end_year}"
@@ -218,6 +330,11 @@ def render_html(
         },
         proxy_programmes=[
             row.programme for row in data.programmes.itertuples() if row.agency_basis == "proxy"
+        ],
+        national_programmes=[
+            p.code
+            for p in parts.programmes
+            if bool(data.programmes.set_index("programme").loc[p.code, "national_sample"])
         ],
         flows=flows,
         dq=dq_summary(data.checks),

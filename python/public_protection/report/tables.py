@@ -7,7 +7,7 @@ always show the same figures and hide the same cells.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -98,6 +98,37 @@ class Bulletin:
 
 
 @dataclass(frozen=True)
+class Programme:
+    """A programme loaded into the warehouse (cases in the sample), in the programmes' order."""
+
+    code: str
+    label: str
+    start_year: int
+    end_year: int
+    cases: int
+    in_bulletin: bool
+
+    @property
+    def years(self) -> str:
+        return f"{self.start_year}–{self.end_year}"
+
+
+def loaded_programmes(frame: pd.DataFrame) -> list[Programme]:
+    return [
+        Programme(
+            str(r.programme),
+            str(r.label),
+            int(r.fieldwork_start_year),
+            int(r.fieldwork_end_year),
+            int(r.cases),
+            bool(r.in_bulletin),
+        )
+        for r in frame.itertuples()
+        if r.cases > 0
+    ]
+
+
+@dataclass(frozen=True)
 class Cell:
     """One n / % yes cell; every figure is None when the cell is suppressed."""
 
@@ -130,7 +161,7 @@ class SubgroupRow:
 
 @dataclass(frozen=True)
 class SubgroupTable:
-    table_no: int
+    table_no: int | None  # the bulletin's table number; None for a question outside it
     question_id: int
     title: str
     wording: str
@@ -190,6 +221,33 @@ class TrendRow:
     change_hidden: bool = False  # a level is hidden, so the change is too
 
 
+@dataclass(frozen=True)
+class Parts:
+    """Which parts the report has, from the programmes loaded.
+
+    The bulletin's (Table 1, Tables 2-8, Figure 1) when both of its programmes are
+    loaded, or in bulletin mode; the trend when two or more programmes are; a
+    programme's own tables and models when it is the only one.
+    """
+
+    programmes: tuple[Programme, ...]
+    has_bulletin: bool
+    has_trend: bool
+
+    @property
+    def single(self) -> Programme | None:
+        return self.programmes[0] if len(self.programmes) == 1 else None
+
+    @classmethod
+    def of(cls, data: ReportData, bulletin: Bulletin) -> Parts:
+        programmes = tuple(loaded_programmes(data.programmes))
+        codes = {p.code for p in programmes}
+        has_bulletin = data.build.is_bulletin_mode or (
+            bool(bulletin.programmes) and all(p in codes for p in bulletin.programmes)
+        )
+        return cls(programmes, has_bulletin, len(programmes) >= 2)
+
+
 @dataclass
 class Layout:
     bulletin: Bulletin
@@ -201,6 +259,9 @@ class Layout:
     trend: list[TrendRow]
     # Bulletin mode only: every published figure beside the warehouse's.
     reconciliation: list[ReconciliationRow]
+    parts: Parts | None = None
+    # a programme loaded alone: its own tables by subgroup, one per question it collects
+    programme_tables: list[SubgroupTable] = field(default_factory=list)
 
 
 def _area_key(area: str, column: str) -> tuple:
@@ -219,12 +280,39 @@ def _trend_key(question: int, programme: str, agency: str, scope: str) -> tuple:
     return ("trend", question, programme, agency, scope)
 
 
+def shown_subgroups(data: ReportData, bulletin: Bulletin, parts: Parts) -> pd.DataFrame:
+    """The rows of rpt_judgement_by_subgroup the report shows: the bulletin's view (its
+    questions; its programmes and All) when it has that part, a programme's own rows
+    when it is loaded alone."""
+    sub = data.subgroups
+    bulletin_view = sub["question_id"].isin(list(bulletin.questions.values())) & sub[
+        "programme"
+    ].isin(bulletin.columns)
+    keep = bulletin_view & parts.has_bulletin
+    if parts.single is not None:
+        keep |= sub["programme"] == parts.single.code
+    return sub[keep]
+
+
 def disclosure_cells(
-    data: ReportData, bulletin: Bulletin
+    data: ReportData, bulletin: Bulletin, parts: Parts
 ) -> tuple[dict[tuple, int], list[Relation]]:
-    """Every published count and the sums that link them."""
+    """Every published count and the sums that link them (of the parts the report has)."""
     cells: dict[tuple, int] = {}
     relations: list[Relation] = []
+    if parts.has_bulletin:
+        _table_1_cells(data, bulletin, cells, relations)
+    _subgroup_cells(shown_subgroups(data, bulletin, parts), bulletin, cells, relations)
+    if parts.has_bulletin:
+        _agency_cells(data, bulletin, cells, relations)
+    if parts.has_trend:
+        _trend_cells(data, cells, relations)
+    return cells, relations
+
+
+def _table_1_cells(
+    data: ReportData, bulletin: Bulletin, cells: dict[tuple, int], relations: list[Relation]
+) -> None:
     areas = list(data.areas["area"])
     table_1 = {p: f"{bulletin.prefixes[p]}_n" for p in bulletin.programmes} | {"Total": "total_n"}
     for row in data.areas.to_dict("records"):
@@ -248,13 +336,16 @@ def disclosure_cells(
         )
     )
 
-    sub = data.subgroups
+
+def _subgroup_cells(
+    sub: pd.DataFrame, bulletin: Bulletin, cells: dict[tuple, int], relations: list[Relation]
+) -> None:
     for row in sub.itertuples():
         cells[_subgroup_key(row.question_id, row.variable, row.category, row.programme)] = int(
             row.n
         )
-    # The programmes add up to All (OMI2 + Q&I), for every row of every table.
-    for (question, variable, category), _ in sub.groupby(
+    # The programmes add up to All (OMI2 + Q&I), for every row of the bulletin's tables.
+    for (question, variable, category), _ in sub[sub["programme"] == "All"].groupby(
         ["question_id", "variable", "category"], sort=False
     ):
         relations.append(
@@ -273,6 +364,11 @@ def disclosure_cells(
                 tuple(_subgroup_key(question, variable, c, programme) for c in group["category"]),
             )
         )
+
+
+def _agency_cells(
+    data: ReportData, bulletin: Bulletin, cells: dict[tuple, int], relations: list[Relation]
+) -> None:
     # CRC + NPS = the programme's All cases n (Figure 1 against Tables 2-8).
     pair = (bulletin.baseline, bulletin.later)
     for row in data.agency.to_dict("records"):
@@ -288,8 +384,12 @@ def disclosure_cells(
                     tuple(_agency_key(question, a, programme) for a in AGENCIES),
                 )
             )
+
+
+def _trend_cells(data: ReportData, cells: dict[tuple, int], relations: list[Relation]) -> None:
     # The trend: CRC + NPS = All per question, programme and scope; where a trend
-    # cell is a figure the bulletin's tables also publish, the two are one cell.
+    # cell is a figure the bulletin's tables (or a programme's own) also publish, the
+    # two are one cell.
     for row in data.trend.itertuples():
         key = _trend_key(row.question_id, row.programme, row.responsible_agency, row.scope)
         cells[key] = int(row.n)
@@ -310,7 +410,6 @@ def disclosure_cells(
                 tuple(_trend_key(question, programme, a, scope) for a in AGENCIES),
             )
         )
-    return cells, relations
 
 
 def reconciliation_cell(check_id: str, bulletin: Bulletin) -> tuple | None:
@@ -384,9 +483,10 @@ def _none_if_na(value) -> float | None:
 
 
 def build_layout(data: ReportData, minimum_n: int) -> Layout:
-    """Lay out Table 1, Tables 2-8 and Figure 1's data, suppressing small cells."""
-    bulletin = Bulletin.read(data.programmes, data.questions)
-    cells, relations = disclosure_cells(data, bulletin)
+    """Lay out the parts the programmes loaded call for, suppressing small cells."""
+    bulletin = Bulletin.read(data.programmes[data.programmes["in_bulletin"]], data.questions)
+    parts = Parts.of(data, bulletin)
+    cells, relations = disclosure_cells(data, bulletin, parts)
     hidden = suppress(cells, relations, minimum_n)
 
     def shown(key: tuple, cell: Cell) -> Cell:
@@ -395,42 +495,34 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
             return Cell(None, suppressed=hidden.reasons[key])
         return cell
 
-    area_rows = [
-        AreaRow(
-            area,
-            {
-                c: shown(_area_key(area, c), Cell(cells[_area_key(area, c)]))
-                for c in (*bulletin.programmes, "Total")
-            },
-        )
-        for area in [*data.areas["area"], "Total"]
-    ]
+    area_rows = (
+        [
+            AreaRow(
+                area,
+                {
+                    c: shown(_area_key(area, c), Cell(cells[_area_key(area, c)]))
+                    for c in (*bulletin.programmes, "Total")
+                },
+            )
+            for area in [*data.areas["area"], "Total"]
+        ]
+        if parts.has_bulletin
+        else []
+    )
 
     questions = data.questions.set_index("question_id")
-    tables: list[SubgroupTable] = []
-    for question, frame in data.subgroups.groupby("question_id", sort=True):
-        rows: list[SubgroupRow] = []
-        for (variable, category), group in frame.groupby(["variable", "category"], sort=False):
-            by_programme: dict[str, Cell] = {}
-            for row in group.itertuples():
-                by_programme[row.programme] = shown(
-                    _subgroup_key(question, variable, category, row.programme),
-                    Cell.of(row),
-                )
-            rows.append(SubgroupRow(variable, VARIABLE_LABELS[variable], category, by_programme))
-        table_no = int(questions.loc[question, "bulletin_table_no"])
-        tables.append(
-            SubgroupTable(
-                table_no=table_no,
-                question_id=int(question),
-                title=TABLE_TITLES[table_no],
-                wording=str(questions.loc[question, "wording"]),
-                rows=rows,
-            )
-        )
+    subgroups = shown_subgroups(data, bulletin, parts)
+    bulletin_rows = subgroups[subgroups["programme"].isin(bulletin.columns)]
+    tables = subgroup_tables(
+        bulletin_rows if parts.has_bulletin else subgroups.iloc[0:0], questions, shown
+    )
+    programme_tables = []
+    if parts.single is not None:
+        own = subgroups[subgroups["programme"] == parts.single.code]
+        programme_tables = subgroup_tables(own, questions, shown)
 
     agency: list[AgencyChange] = []
-    for row in data.agency.to_dict("records"):
+    for row in data.agency.to_dict("records") if parts.has_bulletin else []:
         baseline, later = (
             shown(
                 _agency_key(row["question_id"], row["responsible_agency"], programme),
@@ -468,9 +560,47 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
         area_rows,
         tables,
         agency,
-        trend_rows(data, cells, hidden, shown),
+        trend_rows(data, cells, hidden, shown) if parts.has_trend else [],
         reconciliation,
+        parts,
+        programme_tables,
     )
+
+
+def subgroup_tables(frame: pd.DataFrame, questions: pd.DataFrame, shown) -> list[SubgroupTable]:
+    """A table per question of rpt_judgement_by_subgroup's rows, a column per programme.
+
+    A bulletin question keeps its table's number and title; another is numbered by
+    its question (``table_no`` is the bulletin's, or None).
+    """
+    tables: list[SubgroupTable] = []
+    for question, rows_of in frame.groupby("question_id", sort=True):
+        rows: list[SubgroupRow] = []
+        for (variable, category), group in rows_of.groupby(["variable", "category"], sort=False):
+            by_programme = {
+                row.programme: shown(
+                    _subgroup_key(question, variable, category, row.programme), Cell.of(row)
+                )
+                for row in group.itertuples()
+            }
+            rows.append(SubgroupRow(variable, VARIABLE_LABELS[variable], category, by_programme))
+        number = questions.loc[question, "bulletin_table_no"]
+        table_no = None if pd.isna(number) else int(number)
+        title = (
+            TABLE_TITLES[table_no]
+            if table_no in TABLE_TITLES
+            else f"Inspector judgements regarding {questions.loc[question, 'short_name'].lower()}"
+        )
+        tables.append(
+            SubgroupTable(
+                table_no=table_no,
+                question_id=int(question),
+                title=title,
+                wording=str(questions.loc[question, "wording"]),
+                rows=rows,
+            )
+        )
+    return tables
 
 
 def trend_rows(
