@@ -343,6 +343,8 @@ NAMED = {
     "Published": "the value the bulletin prints",
     "Warehouse": "the warehouse's value, six decimal places",
     "Decimals": "the decimals the bulletin prints the figure to",
+    "Grade": "same, close or partial: how the programme's question compares with its baseline's",
+    "Reason": "why the question is graded so (marts.dim_question_source.comparability_note)",
     "Match": "Yes where the warehouse's value equals the published one at that precision",
 }
 

@@ -30,6 +30,7 @@ from public_protection.report.tables import (
     Layout,
     SubgroupTable,
     TrendRow,
+    grade_notes,
 )
 
 FIXED_ZIP_TIME = (2018, 1, 1, 0, 0, 0)
@@ -267,6 +268,18 @@ def export_sheets(
     sheets: list[Sheet] = _bulletin_sheets(layout) if parts.has_bulletin else []
     if parts.has_trend:
         sheets.append(_trend_sheet(data, layout))
+        sheets.append(
+            Sheet(
+                "comparability",
+                "Why a programme's question is graded close or partial against its baseline's",
+                ["Programme", "Question ID", "Question", "Grade", "Baseline programme", "Reason"],
+                [
+                    [g.programme, g.question_id, g.short_name, g.grade, g.baseline, g.note]
+                    for g in grade_notes(layout.trend, data.sources)
+                ],
+                ("Programme", "Question ID"),
+            )
+        )
     if parts.single is not None:
         code = parts.single.code
         stem = "programme_" + re.sub(r"[^a-z0-9]+", "", code.lower())

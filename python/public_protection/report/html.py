@@ -22,6 +22,7 @@ from public_protection.report.tables import (
     Layout,
     ReconciliationRow,
     TrendRow,
+    grade_notes,
 )
 from public_protection.report.trend_chart import trend_svg
 
@@ -166,18 +167,6 @@ class TrendTable:
     lines: list[TrendLine]
 
 
-@dataclass(frozen=True)
-class GradeNote:
-    """Why a programme's question is graded as it is against its baseline's."""
-
-    programme: str
-    question_id: int
-    short_name: str
-    grade: str
-    baseline: str
-    note: str
-
-
 def trend_tables(rows: list[TrendRow], sources: pd.DataFrame) -> list[TrendTable]:
     """One table per scope (matched areas first), "not collected" where a programme
     loaded does not collect a question."""
@@ -203,31 +192,6 @@ def trend_tables(rows: list[TrendRow], sources: pd.DataFrame) -> list[TrendTable
             line.by_programme[row.programme] = row
         tables.append(TrendTable(scope, programmes, list(lines.values())))
     return tables
-
-
-def grade_notes(rows: list[TrendRow], sources: pd.DataFrame) -> list[GradeNote]:
-    """The reasons for each grade other than ``same`` of a programme in the trend."""
-    shown = {
-        (row.programme, row.question_id): row
-        for row in rows
-        if row.comparability and row.comparability != "same"
-    }
-    notes = []
-    for source in sources.itertuples():
-        row = shown.get((source.programme, source.question_id))
-        if row is not None:
-            note = "" if pd.isna(source.comparability_note) else str(source.comparability_note)
-            notes.append(
-                GradeNote(
-                    row.programme,
-                    row.question_id,
-                    row.short_name,
-                    row.comparability,
-                    str(row.baseline),
-                    note,
-                )
-            )
-    return notes
 
 
 def change_td(row: TrendRow, loaded: set[str]) -> Markup:

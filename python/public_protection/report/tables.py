@@ -636,3 +636,41 @@ def trend_rows(
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class GradeNote:
+    """Why a programme's question is graded as it is against its baseline's."""
+
+    programme: str
+    question_id: int
+    short_name: str
+    grade: str
+    baseline: str
+    note: str
+
+
+def grade_notes(rows: list[TrendRow], sources: pd.DataFrame) -> list[GradeNote]:
+    """The reasons for each grade other than ``same`` of a programme in the trend."""
+    shown = {
+        (row.programme, row.question_id): row
+        for row in rows
+        if row.comparability and row.comparability != "same"
+    }
+    notes = []
+    for source in sources.itertuples():
+        row = shown.get((source.programme, source.question_id))
+        if row is not None:
+            note = "" if pd.isna(source.comparability_note) else str(source.comparability_note)
+            notes.append(
+                GradeNote(
+                    row.programme,
+                    row.question_id,
+                    row.short_name,
+                    row.comparability,
+                    str(row.baseline),
+                    note,
+                )
+            )
+    order = list(dict.fromkeys(row.programme for row in rows))  # the programmes' order
+    return sorted(notes, key=lambda g: (order.index(g.programme), g.question_id))
