@@ -98,7 +98,7 @@ class Run:
             line.strip()
             for line in self.printed.splitlines()
             if re.search(r"failed|Traceback|Warning|Error|stopped|^\s+- ", line)
-            and not re.search(r"\b(PASS|START|OK created)\b", line)
+            and not re.search(r"\b(PASS|START|OK created)\b|^\s*┃", line)
         ]
         if printed:
             parts += ["printed:", *printed[:12]]
