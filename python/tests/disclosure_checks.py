@@ -27,7 +27,7 @@ RECORDS_PROCESSED = ("sample_flow", "data_quality")
 COUNT_COLUMN = re.compile(r"(^|[ _])n$", re.IGNORECASE)
 # Table 1 holds counts of cases in every column but the area.
 COUNTS_ONLY = ("table_1",)
-HTML_TABLES = ("table-", "figure", "programme-trend", "odds-")
+HTML_TABLES = ("table-", "figure", "programme-trend", "programme-table", "odds-")
 
 Table = tuple[str, str, list[str], list[list]]  # (where, stem, header, rows)
 

@@ -241,17 +241,54 @@ def test_the_run_exits_0_with_no_traceback_or_warning(programme_run):
     assert run.raised == [], run.summary()
 
 
+BULLETIN = frozenset({"OMI2", "Q&I"})
+BULLETIN_TABLES = {"table_1", "figure_1", *(f"table_{n}" for n in range(2, 9))}
+
+
+def part_tables(run: Run) -> set[str]:
+    """The tables of the parts the programmes loaded call for (README, "The report"):
+    the bulletin's with both of its programmes, the trend with two or more, a single
+    programme's own tables (one per question it collects) when it is alone."""
+    expected = {"sample_flow", "data_quality", "regression_findings", "odds_ratios"}
+    if run.programmes >= BULLETIN:
+        expected |= BULLETIN_TABLES
+    if len(run.programmes) >= 2:
+        expected |= {"programme_trend", "comparability"}
+    else:
+        (programme,) = run.programmes
+        stem = "programme_" + re.sub(r"[^a-z0-9]+", "", programme.lower())
+        collected = rows(
+            run.db,
+            f"select question_id from marts.dim_question_source where programme = '{programme}'",
+        )
+        expected |= {f"{stem}_q{q}" for (q,) in collected}
+    return expected
+
+
 def test_every_output_is_written(programme_run):
-    run = programme_run
+    run = finished(programme_run)
     assert (run.report / "public_protection_report.html").is_file()
     assert (run.report / "public_protection_tables.xlsx").is_file()
     csvs = {p.stem for p in (run.report / "csv").glob("*.csv")}
-    assert {"table_1", "programme_trend", "sample_flow", "data_quality"} <= csvs
-    assert {f"table_{n}" for n in range(2, 9)} <= csvs
+    assert csvs == part_tables(run)
     assert run.published.is_file()
     assert run.aggregate.is_file()
     assert rows(run.published, "select key_mode from reporting.rpt_build_info") == [("secret",)]
-    assert rows(run.aggregate, "select count(*) from report.programme_trend")[0][0] > 0
+    aggregate = {
+        t for (t,) in rows(run.aggregate, "select table_name from duckdb_tables()") if t != "about"
+    }
+    assert aggregate == csvs
+    # every model the programmes call for is there, fitted or stored with its reason
+    sets = {m for (m,) in rows(run.db, "select distinct model_set from analysis.regression_models")}
+    expected_sets = {"bulletin"} if run.programmes >= BULLETIN else set()
+    expected_sets |= {"programme"} if len(run.programmes) == 1 else {"trend"}
+    assert sets == expected_sets
+    unfitted = rows(
+        run.db,
+        "select count(*) from analysis.regression_models "
+        "where log_likelihood is null and (is_reliable or reliability_note is null)",
+    )
+    assert unfitted == [(0,)]
 
 
 def test_nothing_is_compared_with_the_bulletin(programme_run):
@@ -292,7 +329,7 @@ def test_the_report_names_exactly_the_programmes_loaded(programme_run):
     source = (run.report / "public_protection_report.html").read_text(encoding="utf-8")
     title = html.unescape(re.search(r"<title>(.*?)</title>", source, re.S).group(1))
     heading = html.unescape(re.search(r"<h1>(.*?)</h1>", source, re.S).group(1))
-    assert "case assessments" in title
+    assert "inspections" in title
     key_facts = source[source.index('id="key-facts"') : source.index('id="build-mode"')]
     key_facts = html.unescape(re.sub(r"<[^>]+>", " ", key_facts))
     contents = openpyxl.load_workbook(run.report / "public_protection_tables.xlsx")["Contents"]
@@ -302,9 +339,10 @@ def test_the_report_names_exactly_the_programmes_loaded(programme_run):
         "heading": _named(heading),
         "key facts": _named(key_facts),
         "workbook": _named(str(contents["A1"].value)),
-        "trend columns": trend,
     }
     assert named == {where: set(run.programmes) for where in named}
+    # the trend's columns: every programme loaded, when there are two or more
+    assert trend == (set(run.programmes) if len(run.programmes) > 1 else set())
 
 
 def test_no_count_below_the_minimum_and_some_hidden(programme_run):
@@ -316,7 +354,8 @@ def test_no_count_below_the_minimum_and_some_hidden(programme_run):
     assert SUPPRESSED in page.text
     assert hidden > 0
     # (A table with no count at all, such as Tables 2-8 with PI18 alone, has none to hide.)
-    for stem in ("programme_trend", *(f"table_{n}" for n in range(2, 9))):
+    subgroup_or_trend = re.compile(r"^(programme_trend|table_[2-8]|programme_.+_q\d+)$")
+    for stem in sorted(t for t in part_tables(run) if subgroup_or_trend.match(t)):
         with (run.report / "csv" / f"{stem}.csv").open(encoding="utf-8", newline="") as handle:
             header, *lines = list(csv.reader(handle))
         counts = [

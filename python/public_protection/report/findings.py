@@ -257,8 +257,10 @@ def question_findings(
         chosen = [v.strip() for v in (model.variables_selected or "").split(",") if v.strip()]
         # Positive judgements, hidden when they or the negatives are a small count
         # (n and the one give the other).
+        # (n and the one give the other); and hidden with a hidden n (all yes: events = n)
         small = min(model.events, model.n - model.events)
-        events = SUPPRESSED if 0 < small < minimum_n else f"{model.events:,}"
+        tiny = 0 < small < minimum_n or 0 < model.n < minimum_n
+        events = SUPPRESSED if tiny else f"{model.events:,}"
         selection = (
             "chose, in order: " + ", ".join(_label(v) for v in chosen)
             if chosen
