@@ -53,11 +53,11 @@ OMI2_SPARSE_WEIGHTS = (5, 3, 85, 2, 5)
 
 
 def _omi2_row(
-    rng: random.Random, code: str, number: int, sparse: tuple[str, ...] = (), youngest: int = 19
+    rng: random.Random, code: str, number: int, sparse: tuple[str, ...] = (), youngest: float = 19
 ) -> dict[str, str]:
     month = dt.date(rng.choice((2010, 2011)), rng.randint(1, 12), 1)
     sentence = month - dt.timedelta(days=rng.randint(60, 700))
-    born = sentence - dt.timedelta(days=rng.randint(youngest * 365, 60 * 365))
+    born = sentence - dt.timedelta(days=rng.randint(int(youngest * 365), 60 * 365))
     mappa = rng.choice(("0", "0", "0", "1", "2", ""))
     row = {
         "CaseRef": f"OMI2/{code}/{number:04d}",
@@ -91,12 +91,12 @@ def write_omi2(
     rng: random.Random,
     rows_per_trust: int,
     sparse: tuple[str, ...] = (),
-    youngest: int = 19,
+    youngest: float = 19,
 ) -> Path:
     """One CSV in cp1252 with CRLF line endings, as the contract says.
 
     ``sparse``: columns answered Yes or No in few cases (mostly not applicable);
-    ``youngest``: the lowest age at sentence, in years (20: few aged 18-20).
+    ``youngest``: the lowest age at sentence, in years (20.7: a handful aged 18-20).
     """
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=list(OMI2_CASES.columns), lineterminator="\r\n")
@@ -343,7 +343,7 @@ def write_programmes(landing: Path, programmes: set[str] | frozenset[str], seed:
     if unknown or not programmes:
         raise ValueError(f"choose a non-empty set of {PROGRAMMES}, not {sorted(programmes)}")
     if "OMI2" in programmes:
-        write_omi2(landing, random.Random(f"{seed}:OMI2"), 80, sparse=SPARSE_OMI2, youngest=20)
+        write_omi2(landing, random.Random(f"{seed}:OMI2"), 80, sparse=SPARSE_OMI2, youngest=20.7)
     if "Q&I" in programmes:
         write_qi(landing, random.Random(f"{seed}:Q&I"), 45, sparse=SPARSE_QI)
     if "PI18" in programmes:
