@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import pytest
 
@@ -128,3 +129,29 @@ def test_every_programme_layout_names_a_programme_of_the_seed():
     programmes = (PROJECT / "seeds" / "programmes.csv").read_text(encoding="utf-8")
     codes = {line.split(",")[0] for line in programmes.splitlines()[1:]}
     assert {t.programme for t in read_layouts(PROJECT)} <= codes
+
+
+def _git_ignores(path: str) -> bool:
+    """Whether git's ignore rules (.gitignore) exclude ``path`` in this checkout."""
+    done = subprocess.run(
+        ["git", "-C", str(PROJECT), "check-ignore", "--quiet", "--no-index", path],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode == 0
+
+
+def test_git_ignores_every_layouts_landing_folder_but_keeps_its_gitkeep():
+    """Landed extracts are personal data: none may be committed, for any programme."""
+    if shutil.which("git") is None or not (PROJECT / ".git").exists():
+        pytest.skip("not a git checkout")
+    folders = sorted({(t.folder, t.extension) for t in read_layouts(PROJECT)})
+    assert len(folders) >= 3
+    # A programme added later without touching .gitignore is covered too.
+    for folder, extension in [*folders, ("new_programme", ".csv")]:
+        for name in (f"extract{extension}", f"sub/extract{extension}", "notes.txt"):
+            assert _git_ignores(f"data/landing/{folder}/{name}"), f"{folder}/{name}"
+    assert _git_ignores("data/landing/manifest.json")
+    for path in (PROJECT / "data" / "landing").rglob(".gitkeep"):
+        assert not _git_ignores(str(path.relative_to(PROJECT))), path
