@@ -235,3 +235,52 @@ def test_run_stores_the_models_it_fitted_while_validating(demo_warehouse, tmp_pa
             "select model_set, count(*) from analysis.regression_models group by 1 order by 1"
         ).fetchall()
     assert models == [("bulletin", 21), ("trend", 21)]
+
+
+def test_a_second_build_and_validate_are_counted_once_in_the_checks(demo_warehouse, tmp_path):
+    """dq keeps every run; dq.all_checks, and so the report, has the latest of each."""
+    from public_protection.report.data import QUERIES
+
+    db, landing = corrupted(demo_warehouse, tmp_path), demo_warehouse.parent / "landing"
+
+    def counts() -> dict[str, tuple[int, int, int]]:
+        """Per checker: rows, distinct runs, distinct checks; as the report reads them."""
+        with duckdb.connect(str(db), read_only=True) as con:
+            rows = con.execute(QUERIES["checks"]).fetchall()
+        return {
+            checker: (
+                sum(r[0] == checker for r in rows),
+                len({r[1] for r in rows if r[0] == checker}),
+                len({r[3] for r in rows if r[0] == checker}),
+            )
+            for checker in ("dbt", "great_expectations")
+        }
+
+    def history() -> tuple[int, int, int, int]:
+        with duckdb.connect(str(db), read_only=True) as con:
+            return con.execute(
+                "select (select count(*) from dq.dbt_test_results),"
+                " (select count(distinct invocation_id) from dq.dbt_test_results),"
+                " (select count(*) from dq.validation_results),"
+                " (select count(distinct run_id) from dq.validation_results)"
+            ).fetchone()
+
+    assert cli.main(["validate", "--db", str(db)]) == cli.EXIT_OK
+    once, (dbt_rows, builds, ge_rows, runs) = counts(), history()
+    assert builds == 1 and runs == 1
+    assert once["dbt"] == (dbt_rows, 1, dbt_rows) and dbt_rows > 100
+    assert once["great_expectations"][:2] == (ge_rows, 1) and ge_rows > 80
+    assert cli.main(["build", "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
+    assert cli.main(["validate", "--db", str(db)]) == cli.EXIT_OK
+    # History is kept, a run id per build and per validation ...
+    assert history() == (2 * dbt_rows, 2, 2 * ge_rows, 2)
+    # ... but the checks are those of one build and one validation: the latest.
+    twice = counts()
+    assert twice == once
+    with duckdb.connect(str(db), read_only=True) as con:
+        latest = con.execute(
+            "select (select invocation_id from dq.dbt_test_results order by generated_at desc"
+            " limit 1), (select run_id from dq.validation_results order by run_at desc limit 1)"
+        ).fetchone()
+        shown = con.execute("select distinct run_id from dq.all_checks order by 1").fetchall()
+    assert sorted(shown) == sorted((run,) for run in latest)

@@ -96,6 +96,8 @@ create table if not exists dq.distribution_baseline (
 )
 """
 
+# The latest run of each checker: the last `validate` (by its start) and the last
+# dbt build recorded (by dbt's time); the tables under it keep every run's rows.
 ALL_CHECKS_VIEW = """
 create or replace view dq.all_checks as
 select
@@ -107,6 +109,9 @@ select
     success,
     coalesce(observed_value, unexpected_count::varchar) as detail
 from dq.validation_results
+where run_id = (
+    select run_id from dq.validation_results order by run_at desc, run_id desc limit 1
+)
 union all
 select
     'dbt' as checked_by,
@@ -117,6 +122,11 @@ select
     status = 'pass' as success,
     coalesce(message, failures::varchar) as detail
 from dq.dbt_test_results
+where invocation_id = (
+    select invocation_id from dq.dbt_test_results
+    order by generated_at desc nulls last, invocation_id desc
+    limit 1
+)
 """
 
 
