@@ -302,7 +302,7 @@ def do_validate(settings: Settings, args: argparse.Namespace) -> None:
     require_warehouse(settings, writes=True)
     guards = read_guards(settings, args, build_info(settings))
     with console.status("validating"):
-        report = check_guards(guards, docs_root=settings.db.parent)
+        report = check_guards(guards)
     record_validation(settings, report)
 
 
@@ -338,7 +338,6 @@ def record_validation(settings: Settings, report) -> None:
     console.print(f"distribution guards compared with: {report.reference}")
     if report.sets_baseline:
         console.print("this validation is the reference for the next (dq.distribution_baseline)")
-    console.print(f"Data Docs: {report.data_docs}")
     if report.critical_failures:
         lines = "\n".join(f"  - {describe(o)}" for o in report.critical_failures)
         raise StageFailed(f"critical expectations failed:\n{lines}")
@@ -571,7 +570,7 @@ def validate_while_fitting(
     require_warehouse(settings, writes=True)
     build = build_info(settings)  # one read of the build record serves both stages
     guards = read_guards(settings, args, build)
-    checking = checker.submit(check_guards, guards, settings.db.parent)
+    checking = checker.submit(check_guards, guards)
     with console.status("validating; fitting the regressions meanwhile"):
         try:
             fitted: dict | StageFailed = fit_regressions(settings, args, build)

@@ -51,8 +51,26 @@ def test_the_clean_demo_passes_and_lands_its_results_in_dq(demo_warehouse, tmp_p
             con.execute("select checked_by, count(*) from dq.all_checks group by 1").fetchall()
         )
     assert checked_by["dbt"] > 100 and checked_by["great_expectations"] == len(rows)
-    docs = next(db.parent.glob("gx/uncommitted/data_docs/local_site/index.html"))
-    assert "marts_dim_case" in docs.read_text() or list(docs.parent.rglob("*.html"))
+    # Nothing beside the warehouse: no Data Docs (their pages load from CDNs, and the
+    # users' network is closed), no GX project holding results outside dq.
+    assert sorted(p.name for p in db.parent.iterdir() if p.suffix != ".wal") == [db.name]
+
+
+def test_nothing_offers_great_expectations_data_docs():
+    """dq.validation_results and the report are the record: no output points elsewhere."""
+    project = cli.resolve_settings(None, None).project_dir
+    code = [
+        *sorted((project / "models").rglob("*.yml")),
+        *sorted((project / "python" / "public_protection").rglob("*.py")),
+    ]
+    for path in code:
+        text = path.read_text(encoding="utf-8").lower()
+        for word in ("data_docs", "build_data_docs", "docs_sites", "docs_root", "data docs:"):
+            assert word not in text, f"{path.relative_to(project)} mentions {word}"
+    # The documents may say why they are not built, but offer no path to them.
+    for path in [project / "README.md", *sorted((project / "docs").glob("*.md"))]:
+        text = path.read_text(encoding="utf-8")
+        assert "data_docs" not in text and "local_site" not in text, path.name
 
 
 @pytest.mark.parametrize(
@@ -182,7 +200,7 @@ def test_validate_reads_a_warehouse_another_process_holds_read_only(demo_warehou
     from public_protection.quality.validate import run_guards
 
     with duckdb.connect(str(db), read_only=True):
-        report = run_guards(db, cli.resolve_settings(None, None).project_dir, tmp_path)
+        report = run_guards(db, cli.resolve_settings(None, None).project_dir)
     assert report.outcomes and not report.critical_failures
 
 

@@ -12,7 +12,10 @@ without it (``check_guards``), so `run` checks them in a second process while
 it fits the regressions; results are written afterwards in one short
 read-write transaction. GX applies one set of batch parameters to every
 validation definition of a checkpoint, so each suite runs through its own
-Checkpoint; one run id ties them together, and Data Docs are built once.
+Checkpoint; one run id ties them together. The context is ephemeral: nothing is
+written beside the warehouse. GX's Data Docs are not built: their pages load their
+styles and scripts from CDNs, so on the users' closed network they show nothing;
+``dq.validation_results`` and the report are the record.
 """
 
 from __future__ import annotations
@@ -150,7 +153,6 @@ class ValidationReport:
     run_id: str
     run_at: dt.datetime
     outcomes: list[Outcome] = field(default_factory=list)
-    data_docs: str = ""
     build: BuildInfo | None = None
     reference: str = ""  # what the distribution guards compared with
     metrics: dict[str, float | None] = field(default_factory=dict)
@@ -397,11 +399,9 @@ def read_guards(db: Path, project_dir: Path, new_baseline: bool = False) -> Guar
     return GuardBatch(report, guards, frames)
 
 
-def run_guards(
-    db: Path, project_dir: Path, docs_root: Path, new_baseline: bool = False
-) -> ValidationReport:
+def run_guards(db: Path, project_dir: Path, new_baseline: bool = False) -> ValidationReport:
     """Validate every guard against ``db`` (read-only); results are returned, not stored."""
-    return check_guards(read_guards(db, project_dir, new_baseline), docs_root)
+    return check_guards(read_guards(db, project_dir, new_baseline))
 
 
 def import_checker() -> None:
@@ -410,10 +410,10 @@ def import_checker() -> None:
     import great_expectations.expectations  # noqa: F401
 
 
-def check_guards(read: GuardBatch, docs_root: Path) -> ValidationReport:
-    """Run the suites on the batch's frames with Great Expectations; Data Docs under ``docs_root``.
+def check_guards(read: GuardBatch) -> ValidationReport:
+    """Run the suites on the batch's frames with Great Expectations.
 
-    Touches no warehouse: only the frames and the GX project folder.
+    Touches no warehouse and writes no file: only the frames, in an ephemeral context.
     """
     import great_expectations as gx
     import great_expectations.expectations as gxe
@@ -422,7 +422,7 @@ def check_guards(read: GuardBatch, docs_root: Path) -> ValidationReport:
     run_at = report.run_at
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    context = gx.get_context(mode="file", project_root_dir=str(docs_root))
+    context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     source = context.data_sources.add_or_update_pandas("warehouse")
     for guard in guards:
@@ -453,7 +453,6 @@ def check_guards(read: GuardBatch, docs_root: Path) -> ValidationReport:
             gx.Checkpoint(
                 name=guard.name,
                 validation_definitions=[definition],
-                # Data Docs are built once, after every suite has run (below).
                 actions=[],
                 result_format={"result_format": "SUMMARY"},
             )
@@ -483,9 +482,6 @@ def check_guards(read: GuardBatch, docs_root: Path) -> ValidationReport:
                         why=(config.meta or {}).get("why", ""),
                     )
                 )
-    context.build_data_docs()
-    sites = context.get_docs_sites_urls()
-    report.data_docs = sites[0]["site_url"] if sites else ""
     return report
 
 
@@ -590,7 +586,7 @@ def record_dbt_results(db: Path, project_dir: Path) -> int:
 
 
 def validate(db: Path, project_dir: Path, new_baseline: bool = False) -> ValidationReport:
-    """Run every suite, store the results in ``dq``, and write Data Docs beside ``db``."""
-    report = run_guards(db, project_dir, docs_root=db.parent, new_baseline=new_baseline)
+    """Run every suite and store the results in ``dq``."""
+    report = run_guards(db, project_dir, new_baseline=new_baseline)
     store(db, report)
     return report
