@@ -1,6 +1,18 @@
 -- Where every case row received ends: in the sample, a duplicate, quarantined
 -- with the reason, or excluded by a named sample rule (bulletin section 2 and
 -- Annex A). Exactly one outcome per raw row; rpt_sample_flow counts them.
+--
+-- One precedence, for every programme (and for judgement rows received as rows
+-- of their own, int_judgement_rows_screened), the first that applies decides:
+--   1. superseded: a row of an inspection or export another file replaces
+--      (excluded, with the programme's superseded rule). Known from the file, not
+--      from the row: the row is out whatever it holds, and a fault in it is not
+--      one to correct (the replacement is what counts), so it is not quarantined.
+--   2. duplicate: an identical copy of a row already counted (first one read).
+--   3. quarantined: a row that cannot be read, or a conflicting duplicate. A row
+--      that cannot be read cannot be tested against a sample rule either.
+--   4. excluded by a sample rule: area, custody.
+--   5. in the sample.
 
 with
 
@@ -70,6 +82,7 @@ classified as (
     select
         *,
         case
+            when is_superseded_inspection then 'excluded'
             when copy_number > 1 then 'duplicate'
             when read_problem is not null then 'quarantined'
             when judgement_problem is not null then 'quarantined'
@@ -77,10 +90,10 @@ classified as (
             -- a programme whose cases all count (no area rule) names no rule
             when not is_matched_area and unmatched_area_rule is not null then 'excluded'
             when is_custody then 'excluded'
-            when is_superseded_inspection then 'excluded'
             else 'sample'
         end as outcome,
         case
+            when is_superseded_inspection then superseded_rule
             when copy_number > 1 then 'identical duplicate row'
             when read_problem is not null then read_problem
             when judgement_problem is not null then judgement_problem
@@ -88,7 +101,6 @@ classified as (
             when not is_matched_area and unmatched_area_rule is not null
                 then unmatched_area_rule
             when is_custody then 'custody case'
-            when is_superseded_inspection then superseded_rule
         end as outcome_reason
     from duplicates_marked
 )

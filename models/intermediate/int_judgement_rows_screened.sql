@@ -2,6 +2,10 @@
 -- duplicate, quarantined, or set aside (question not harmonised; case not in
 -- the sample). Judgements held as columns of a case row (OMI2) are not rows
 -- received: they follow their case row, and are not listed here.
+-- The precedence is the case rows' (int_case_rows_screened): superseded, then
+-- duplicate, quarantined, excluded (case not in the sample, question not
+-- harmonised), in the sample; a judgement of a superseded export is superseded
+-- whatever it holds, even when its case counts from the later export.
 
 with
 
@@ -81,20 +85,20 @@ classified as (
     select
         *,
         case
+            when superseded_rule is not null then 'excluded'
             when copy_number > 1 then 'duplicate'
             when read_problem is not null then 'quarantined'
             when versions_of_answer > 1 then 'quarantined'
             when not is_sample_case then 'excluded'
-            when superseded_rule is not null then 'excluded'
             when question_id is null then 'excluded'
             else 'sample'
         end as outcome,
         case
+            when superseded_rule is not null then superseded_rule
             when copy_number > 1 then 'identical duplicate row'
             when read_problem is not null then read_problem
             when versions_of_answer > 1 then 'conflicting duplicate'
             when not is_sample_case then 'case not in the sample'
-            when superseded_rule is not null then superseded_rule
             when question_id is null then 'question not matched between programmes'
         end as outcome_reason
     from marked

@@ -12,6 +12,10 @@ judgement_rows as (
     select * from {{ ref('int_judgement_rows_screened') }}
 ),
 
+programmes as (
+    select * from {{ ref('dim_programme') }}
+),
+
 outcomes as (
     select
         programme,
@@ -68,14 +72,16 @@ all_steps as (
 
 final as (
     select
-        flow,
-        programme,
-        step_order,
-        step_kind,
-        step,
-        row_count
+        all_steps.flow,
+        all_steps.programme,
+        programmes.sort_order as programme_order,
+        all_steps.step_order,
+        all_steps.step_kind,
+        all_steps.step,
+        all_steps.row_count
     from all_steps
+    left join programmes on all_steps.programme = programmes.programme
 )
 
 select * from final
-order by flow, step_order, step
+order by programme_order, flow, step_order, step

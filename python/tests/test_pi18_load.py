@@ -233,3 +233,45 @@ def test_bytes_that_are_not_one_utf8_object_are_refused(landing, db, content, re
     with pytest.raises(LoadFailed) as failure:
         load_landing(db, landing)
     assert reason in str(failure.value.rejections[0])
+
+
+@pytest.mark.dbt
+def test_a_superseded_export_s_rows_are_superseded_whatever_their_faults(landing, db, secret_key):
+    """A re-export corrects an impossible date and an unknown rating ref: the first
+    export's rows are counted as superseded, not quarantined (nothing to correct)."""
+    from public_protection import cli
+
+    faulty = case("PI18-DTV-0001", start_date="2018-02-30")
+    second = case("PI18-DTV-0002")
+    second["ratings"] = [*second["ratings"], {"ref": "9.9.9", "rating": "Yes", "rationale": ""}]
+    write(landing, f"PI18_{INSPECTION}.json", export(faulty, second))
+    corrected = export(case("PI18-DTV-0001"), case("PI18-DTV-0002"))
+    write(
+        landing, f"PI18_{INSPECTION}_2.json", {**corrected, "exported_at": "2019-07-09T10:00:00Z"}
+    )
+    for verb in ("load", "build"):
+        assert cli.main([verb, "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
+    flows = {
+        flow: dict(steps)
+        for flow in ("PI18 cases", "PI18 judgements")
+        for steps in [
+            query(
+                db,
+                "select step, row_count from reporting.rpt_sample_flow "
+                f"where flow = '{flow}' and step_kind <> 'received'",
+            )
+        ]
+    }
+    superseded = "excluded: superseded export (a later export of the inspection counts)"
+    assert flows["PI18 cases"] == {superseded: 2, "in the sample": 2}
+    # the first export's five ratings, the unknown ref among them
+    assert flows["PI18 judgements"][superseded] == 5
+    assert not [step for step in flows["PI18 judgements"] if step.startswith("quarantined")]
+    quarantined = "select count(*) from intermediate.int_rows_quarantined where programme = 'PI18'"
+    assert query(db, quarantined) == [(0,)]
+    # The flows list the programmes in the programmes seed's order, not by name.
+    order = dict(query(db, "select programme, sort_order from marts.dim_programme"))
+    listed = query(db, "select distinct programme, programme_order from reporting.rpt_sample_flow")
+    assert sorted(listed) == sorted((p, order[p]) for p, _ in listed) and len(listed) == 3
+    flows = [r[0] for r in query(db, "select flow from reporting.rpt_sample_flow")]
+    assert list(dict.fromkeys(flows)) == sorted(set(flows), key=lambda f: (order[f.split()[0]], f))
