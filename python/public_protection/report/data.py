@@ -31,9 +31,8 @@ QUERIES = {
     "order by question_id, variable_order, category_order, programme",
     "agency": "select * from reporting.rpt_agency_change order by question_id, responsible_agency",
     # in the programmes' order, not by name
-    "flow": "select rpt_sample_flow.* from reporting.rpt_sample_flow "
-    "left join marts.dim_programme using (programme) "
-    "order by dim_programme.sort_order, flow, step_order, step",
+    "flow": "select * from reporting.rpt_sample_flow "
+    "order by programme_order, flow, step_order, step",
     "trend": "select * from reporting.rpt_programme_trend "
     "order by question_id, scope, sort_order, responsible_agency",
     "reconciliation": "select * from reporting.rpt_published_reconciliation order by check_id",

@@ -290,7 +290,6 @@ def export_sheets(
             for t in layout.programme_tables
         ]
     sheets += _model_sheets(labelled)
-    order = dict(zip(data.programmes["programme"], data.programmes["sort_order"], strict=True))
     sheets.append(
         Sheet(
             "sample_flow",
@@ -300,7 +299,7 @@ def export_sheets(
                 [
                     r.flow,
                     r.programme,
-                    int(order[r.programme]),
+                    int(r.programme_order),
                     int(r.step_order),
                     r.step,
                     int(r.row_count),
