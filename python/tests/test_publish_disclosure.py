@@ -23,7 +23,8 @@ from public_protection.report.disclosure import DEFAULT_MINIMUM_N
 MIN_N = 60  # above the default, and above some of the demo's counts (33 ... 56)
 
 # The quasi-identifiers as the README names them ("Connecting a BI tool"):
-# inspection, age group, gender, ethnic group, offence, RoSH, supervision type.
+# inspection, age group, gender, ethnic group, offence, RoSH, supervision type. Written
+# out here on purpose, not imported from publish: an independent statement of the rule.
 README_QUASI_IDENTIFIERS = (
     "inspection_id",
     "age_group",
