@@ -5,4 +5,4 @@ select
     step,
     row_count
 from {{ ref('rpt_sample_flow') }}
-order by flow, step
+order by programme_order, flow, step_order, step

@@ -70,11 +70,10 @@ def test_pct_yes_by_question_is_the_all_cases_row_of_tables_2_to_8(answers):
         "and programme <> 'All' order by all",
     )
     answered = [(q, p, n, pct) for q, _, p, n, pct in results["pct_yes_by_question_and_programme"]]
-    in_bulletin = {(q, p) for q, p, *_ in expected}
-    assert [row for row in answered if row[:2] in in_bulletin] == expected
-    # beyond the bulletin's tables: planning (question 8) for its two programmes, and
-    # PI18's questions (it does not collect question 4)
-    assert {(q, p) for q, p, *_ in answered if (q, p) not in in_bulletin} == {
+    # every programme's all-cases row, the bulletin's questions and the others alike
+    # (planning, question 8; PI18 does not collect question 4)
+    assert answered == expected
+    assert {(q, p) for q, p, *_ in answered if q == 8 or p == "PI18"} == {
         (8, "OMI2"), (8, "Q&I"), *((q, "PI18") for q in (1, 2, 3, 5, 6, 7, 8))
     }  # fmt: skip
 
@@ -99,8 +98,13 @@ def test_the_crc_nps_comparison_restates_figure_1(answers):
 def test_the_sample_flow_and_the_selections_restate_their_tables(answers):
     results, db = answers
     assert results["sample_flow"] == query(
-        db, "select flow, step, row_count from reporting.rpt_sample_flow order by flow, step"
+        db,
+        "select flow, step, row_count from reporting.rpt_sample_flow "
+        "order by programme_order, flow, step_order, step",
     )
+    # in the programmes' order, not by name: OMI2, Q&I, then PI18
+    flows = list(dict.fromkeys(flow for flow, _, _ in results["sample_flow"]))
+    assert [f.split()[0] for f in flows] == ["OMI2", "Q&I", "Q&I", "PI18", "PI18"]
     assert sorted(results["stepwise_selections"]) == sorted(
         query(db, "select model_id, variables_selected, programme_p_value "
                   "from analysis.regression_models")
@@ -109,7 +113,17 @@ def test_the_sample_flow_and_the_selections_restate_their_tables(answers):
 
 def test_the_readmes_example_queries_answer_as_the_analyses(answers):
     results, db = answers
-    first, second, _, fourth = readme_queries()
+    first, second, _, fourth, trend, flow = readme_queries()
     assert query(db, first) == results["sample_by_programme_and_agency"]
     assert query(db, second) == results["pct_yes_by_question_and_programme"]
     assert query(db, fourth) == results["stepwise_selections"]
+    assert query(db, flow) == results["sample_flow"]
+    # the trend: the matched areas only, each question's programmes in their order
+    rows = query(db, trend)
+    assert len(rows) == len(
+        query(db, "select * from reporting.rpt_programme_trend where scope = 'matched areas'")
+    )
+    order = {"OMI2": 1, "Q&I": 2, "PI18": 3}
+    for question in {q for q, *_ in rows}:
+        programmes = [p for q, p, *_ in rows if q == question]
+        assert programmes == sorted(programmes, key=order.get)

@@ -71,12 +71,13 @@ def compat_python() -> Path:
     return python
 
 
-def readme_queries() -> list[str]:
-    """The example queries of the README's section on BI tools."""
+def readme_queries(block: int = 0) -> list[str]:
+    """The example queries of the README's section on BI tools: the first SQL block's
+    are over the analyst file, the second's over the aggregate file."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Connecting a BI tool", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"```sql\n(.*?)```", section, re.S).group(1)
-    return [q.strip() for q in block.split(";") if q.strip()]
+    sql = re.findall(r"```sql\n(.*?)```", section, re.S)[block]
+    return [q.strip() for q in sql.split(";") if q.strip()]
 
 
 def ask_old_duckdb(path: Path, queries: list[str]) -> dict:
@@ -113,7 +114,7 @@ def test_duckdb_1_1_opens_the_analyst_file_with_its_keys_descriptions_and_readme
 ):
     analyst, _, restricted = published_files
     queries = readme_queries()
-    assert len(queries) == 4
+    assert len(queries) == 6
     seen = ask_old_duckdb(analyst, queries)
     assert seen["version"] == "1.1.3"
     with duckdb.connect(str(analyst), read_only=True) as con:
@@ -149,10 +150,12 @@ def test_duckdb_1_1_opens_the_analyst_file_with_its_keys_descriptions_and_readme
 def test_duckdb_1_1_opens_the_aggregate_file(published_files):
     _, aggregate, _ = published_files
     query = "select category, all_cases_n, all_cases_pct_yes from report.table_2 order by all"
-    seen = ask_old_duckdb(aggregate, [query, "select minimum_n from report.about"])
+    (trend,) = readme_queries(1)
+    seen = ask_old_duckdb(aggregate, [query, "select minimum_n from report.about", trend])
     with duckdb.connect(str(aggregate), read_only=True) as con:
         expected = as_json(con.execute(query).fetchall())
-    assert seen["results"] == [expected, [[10]]]
-    assert len(expected) > 10
+        trend_rows = as_json(con.execute(trend).fetchall())
+    assert seen["results"] == [expected, [[10]], trend_rows]
+    assert len(expected) > 10 and len(trend_rows) > 50
     assert seen["undescribed"] == []
     assert {"report.table_1", "report.figure_1", "report.about"} <= {t for (t,) in seen["tables"]}
