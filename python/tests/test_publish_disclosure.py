@@ -35,6 +35,14 @@ README_QUASI_IDENTIFIERS = (
     "supervision_type",
 )
 
+# The rows of rpt_judgement_by_subgroup the demo's report shows (Tables 2-8): the
+# bulletin's questions, its programmes and All. The table also holds every programme's
+# own rows, which the report shows only for a programme loaded alone.
+BULLETIN_VIEW = (
+    "question_id in (select question_id from marts.dim_question where is_in_bulletin) "
+    "and (programme = 'All' or programme in "
+    "(select programme from marts.dim_programme where in_bulletin))"
+)
 # The warehouse tables the report's counted cells come from.
 REPORTED = (
     "rpt_sample_by_area",
@@ -112,9 +120,10 @@ def cells_below(db: Path, minimum_n: int) -> int:
         small = 0
         for table in REPORTED:
             for column in n_columns(con, "reporting", table):
+                shown = f" and {BULLETIN_VIEW}" if table == "rpt_judgement_by_subgroup" else ""
                 small += con.execute(
                     f'select count(*) from reporting.{table} where "{column}" > 0 '
-                    f'and "{column}" < ?',
+                    f'and "{column}" < ?{shown}',
                     [minimum_n],
                 ).fetchall()[0][0]
         for column in n_columns(con, "reporting", "rpt_sample_by_area"):
@@ -151,7 +160,7 @@ def small_cells(db: Path, low: int, high: int) -> list[tuple]:
                 found.append(("table_1", {area}, None, column.removesuffix("_n")))
         for question, variable, category, programme in rows(
             "select question_id, variable, category, programme "
-            "from reporting.rpt_judgement_by_subgroup where n >= ? and n < ?"
+            f"from reporting.rpt_judgement_by_subgroup where n >= ? and n < ? and {BULLETIN_VIEW}"
         ):
             label = {category, variable}  # the table is the question's own
             found.append((f"table_{tables[question]}", label, None, prefixes[programme]))

@@ -294,7 +294,7 @@ def test_the_same_warehouse_gives_the_same_bytes(warehouse, tmp_path):
     assert names == sorted(
         p.relative_to(second.folder) for p in second.folder.rglob("*") if p.is_file()
     )
-    assert len(names) == 17  # the HTML, the workbook and 15 CSVs
+    assert len(names) == 18  # the HTML, the workbook and 16 CSVs
     for name in names:
         assert (first.folder / name).read_bytes() == (second.folder / name).read_bytes(), name
 

@@ -66,8 +66,9 @@ def _change(row: TrendRow) -> float | str | None:
 
 
 def _p(value: float | None) -> float | None:
-    """A p-value as the warehouse holds it: never rounded (a tiny p is not 0)."""
-    return None if value is None or pd.isna(value) else float(value)
+    """A p-value as the warehouse holds it, to 12 significant digits: never rounded to
+    0 (a tiny p keeps its exponent), and the same number in the CSV and the workbook."""
+    return None if value is None or pd.isna(value) else float(f"{value:.12g}")
 
 
 def _subgroup_sheet(stem: str, title: str, table: SubgroupTable, columns) -> Sheet:
