@@ -349,6 +349,13 @@ NAMED = {
 }
 
 
+# Numeric columns that disclosure control never hides: ids, orders, counts of records.
+NEVER_HIDDEN = (
+    "Question ID", "Programme order", "Step order", "Check no", "Sentence", "Decimals",
+    "Rows", "Published",
+)  # fmt: skip
+
+
 def describe_heading(heading: str) -> str:
     """A report column's description from its heading: what its values mean."""
     if heading in NAMED:
@@ -399,7 +406,9 @@ def _write_sheet(con, sheet) -> str:
     con.execute(f"comment on table {qualified} is {quote_literal(title)}")
     for i, (column, heading, kind) in enumerate(zip(columns, header, types, strict=True)):
         hidden = f" NULL where the report shows {SUPPRESSED}: hidden by disclosure control."
-        can_be_hidden = kind != "varchar" or any(row[i] == SUPPRESSED for row in rows)
+        # a figure may be hidden; an identifier, an order or a count of records never is
+        figure = kind != "varchar" and heading not in (*key, *NEVER_HIDDEN)
+        can_be_hidden = figure or any(row[i] == SUPPRESSED for row in rows)
         note = describe_heading(heading) + (hidden if can_be_hidden else "")
         con.execute(
             f"comment on column {qualified}.{quote_identifier(column)} is {quote_literal(note)}"

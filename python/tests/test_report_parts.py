@@ -146,9 +146,11 @@ def test_every_published_column_is_named_and_described_for_sql(warehouse, tmp_pa
                     names = {c for _, t, c, _ in columns if t == table}
                     if "question" in names:
                         assert "question_id" in names, table
-                assert {"question_id", "programme_order"} <= {
-                    c for _, t, c, _ in columns if t == "programme_trend"
-                }
+                trend = {c: note for _, t, c, note in columns if t == "programme_trend"}
+                assert {"question_id", "programme_order"} <= set(trend)
+                # a figure says it may be hidden; an identifier or order never is
+                assert "NULL where the report shows [c]" in trend["n"]
+                assert "NULL where" not in trend["question_id"] + trend["programme_order"]
                 # no quoting needed, no digit: the query an analyst writes first
                 rows = con.execute(
                     "select question_id, ci_low, ci_high from report.programme_trend "
