@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -200,15 +201,22 @@ def require_warehouse(settings: Settings, writes: bool = False) -> None:
     """
     import duckdb
 
+    from public_protection.load import leftovers_note, remove_leftovers
+
     if not settings.db.exists():
         raise StageFailed(f"no warehouse at {settings.db}: run `public-protection load` first")
-    if writes:
-        try:
-            duckdb.connect(str(settings.db)).close()
-        except duckdb.Error as error:
-            raise StageFailed(
-                lock_message(settings.db, error) or f"cannot open {settings.db}: {error}"
-            ) from None
+    try:
+        con = duckdb.connect(str(settings.db), read_only=not writes)
+    except duckdb.Error as error:
+        if not writes:
+            return  # a reader finds out itself, and says so in its own words
+        raise StageFailed(
+            lock_message(settings.db, error) or f"cannot open {settings.db}: {error}"
+        ) from None
+    with con:
+        # Open here, so no load is running: what one left behind was killed with it.
+        if removed := remove_leftovers(settings.db):
+            console.print(f"[yellow]note:[/] {escape(leftovers_note(removed))}")
 
 
 def demo_scale(landing: Path) -> int:

@@ -14,8 +14,11 @@ Promises (``docs/input-contract.md``, section 4):
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import hashlib
 import json
+import os
+import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -468,6 +471,38 @@ def utc_now() -> dt.datetime:
 LOAD_MEMORY_LIMIT = "256MB"
 
 
+def scratch_folder(db: Path) -> Path:
+    """Where a load keeps its scratch copy of the extracts (personal data): a folder
+    beside the warehouse, where the warehouse's own protection applies, that only its
+    owner may enter."""
+    return db.with_name(f".{db.name}.loading")
+
+
+def remove_leftovers(db: Path) -> list[str]:
+    """Remove what a killed load left beside ``db`` (its scratch folder, or an older
+    version's scratch file and its .wal); return the names removed.
+
+    Call only while holding a connection to ``db``: a running load holds the warehouse
+    open for writing from start to end, so then no load is running whose scratch this
+    could be.
+    """
+    removed = []
+    for path in sorted(db.parent.glob(f".{glob.escape(db.name)}.loading*")):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
+
+
+def leftovers_note(removed: list[str]) -> str:
+    return (
+        f"removed {len(removed)} scratch file(s) an interrupted load had left beside the "
+        f"warehouse ({', '.join(removed)}): copies of extracts, never part of the warehouse"
+    )
+
+
 def load_landing(
     db: Path,
     landing: Path,
@@ -479,7 +514,9 @@ def load_landing(
     database beside the warehouse (so a bad file anywhere is found before
     anything is written, and memory stays flat with file size); then one
     transaction moves the rows into ``raw``. The scratch file is removed either
-    way.
+    way; if the load is killed before it can, the next load (or any stage that opens
+    the warehouse) removes it with a note. It lives in ``scratch_folder(db)``, created
+    owner-only, its files too.
 
     ``on_file`` is called with each file name before it is read (for progress).
     Raises ``LandingEmpty`` when there is nothing to load, and ``LoadFailed``
@@ -493,12 +530,20 @@ def load_landing(
     demo_hashes = demo_file_hashes(landing)
     outcomes: list[FileOutcome] = []
     staged: list[StagedFile] = []
-    scratch_path = db.with_name(f".{db.name}.loading-{batch_id[:8]}")
+    folder = scratch_folder(db)
+    scratch_path = folder / f"batch-{batch_id[:8]}.duckdb"
     try:
         con = duckdb.connect(str(db))
     except duckdb.IOException as error:
         raise RuntimeError(f"cannot open the warehouse {db}: {error}") from None
+    notes = list(found.notes)
+    umask = None
     try:
+        # Holding the warehouse: no other load is running, so these are a killed one's.
+        if removed := remove_leftovers(db):
+            notes.append(leftovers_note(removed))
+        umask = os.umask(0o077)  # the scratch folder and every file in it: owner only
+        folder.mkdir(mode=0o700)
         # A cache, not a need: past it DuckDB evicts or spills, keeping memory flat.
         con.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
         con.execute("create schema if not exists raw")
@@ -559,6 +604,8 @@ def load_landing(
                 except FileRejected as rejected:
                     rejected.sha256 = sha256
                     rejections.append(rejected)
+        os.umask(umask)
+        umask = None
         if rejections:
             _record_rejections(con, batch_id, rejections, started)
             raise LoadFailed(rejections)
@@ -578,9 +625,10 @@ def load_landing(
         finally:
             con.execute("detach scratch")
     finally:
+        if umask is not None:
+            os.umask(umask)
         con.close()
-        for leftover in (scratch_path, scratch_path.with_name(scratch_path.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        shutil.rmtree(folder, ignore_errors=True)
     outcomes += [file.outcome for file in staged]
     order = {name: i for i, (name, _) in enumerate(files)}
     outcomes.sort(key=lambda o: order.get(o.file, len(order)))
@@ -597,7 +645,7 @@ def load_landing(
                 ],
             )
         )
-    return LoadReport(batch_id, outcomes, found.notes)
+    return LoadReport(batch_id, outcomes, notes)
 
 
 def _kind(name: str) -> str:
