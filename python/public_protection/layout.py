@@ -86,9 +86,10 @@ class RawTable:
         before, _, after = self.file_name.partition("{inspection}")
         suffix = ""
         if self.reexport_suffix:
-            # _{n}: n from 2, as the tool numbers re-exports
+            # _{n}: n from 2 (2-9, or 10 and up without a leading zero), as the tool
+            # numbers re-exports
             start, _, end = self.reexport_suffix.partition("{n}")
-            suffix = f"(?:{re.escape(start)}[2-9][0-9]*{re.escape(end)})?"
+            suffix = f"(?:{re.escape(start)}(?:[2-9]|[1-9][0-9]+){re.escape(end)})?"
         pattern = f"{re.escape(before)}{re.escape(inspection.strip())}{suffix}{re.escape(after)}"
         return re.fullmatch(pattern, file_name, re.IGNORECASE) is not None
 

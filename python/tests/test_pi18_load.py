@@ -140,8 +140,23 @@ def test_an_unknown_format_version_is_refused_naming_it(landing, db):
     assert "pi18-case-export/1" in message
 
 
+@pytest.mark.parametrize("n", [2, 9, 10, 19, 20, 100, 199])
+def test_a_re_export_numbered_from_2_up_is_named_for_its_inspection(landing, db, n):
+    # the number is a number: _10 to _19 (and _100 up) are re-exports like _2 to _9
+    write(landing, f"PI18_{INSPECTION}_{n}.json", export())
+    load_landing(db, landing)
+    assert query(db, "select count(*) from raw.pi18_cases") == [(1,)]
+
+
 @pytest.mark.parametrize(
-    "name", ["PI18_PI18-2018-09-ESX.json", f"PI18_{INSPECTION}_1.json", "cases.json"]
+    "name",
+    [
+        "PI18_PI18-2018-09-ESX.json",
+        f"PI18_{INSPECTION}_1.json",
+        f"PI18_{INSPECTION}_0.json",
+        f"PI18_{INSPECTION}_02.json",
+        "cases.json",
+    ],
 )
 def test_a_file_name_that_disagrees_with_the_inspection_id_is_refused(landing, db, name):
     message = reject(landing, db, name, export())
@@ -233,6 +248,28 @@ def test_bytes_that_are_not_one_utf8_object_are_refused(landing, db, content, re
     with pytest.raises(LoadFailed) as failure:
         load_landing(db, landing)
     assert reason in str(failure.value.rejections[0])
+
+
+@pytest.mark.dbt
+def test_of_exports_made_at_the_same_time_the_higher_re_export_number_counts(
+    landing, db, secret_key
+):
+    # _20 is later than _9 (as file names, "_9" sorts after "_20")
+    from public_protection import cli
+
+    at = "2019-07-09T10:00:00Z"
+    write(landing, f"PI18_{INSPECTION}_9.json", export(case("PI18-DTV-0009"), exported_at=at))
+    write(landing, f"PI18_{INSPECTION}_20.json", export(case("PI18-DTV-0020"), exported_at=at))
+    for verb in ("load", "build"):
+        assert cli.main([verb, "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
+    sampled = query(
+        db,
+        'select received."case_id" from raw.pi18_cases as received '
+        "inner join intermediate.int_case_rows_screened as screened "
+        "on screened.source_file = received._source_file "
+        "and screened.source_row = received._source_row where screened.outcome = 'sample'",
+    )
+    assert sampled == [("PI18-DTV-0020",)]
 
 
 @pytest.mark.dbt

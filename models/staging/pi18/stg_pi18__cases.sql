@@ -2,8 +2,8 @@
 -- decoded. Personal fields (crn, name, date of birth, notes) stop here; case_id
 -- only feeds the keyed case_key, and the date of birth only the age at start.
 --
--- Re-exports: the latest export of an inspection (by exported_at, then file
--- name) counts; the cases of its earlier exports are marked superseded.
+-- Re-exports: the latest export of an inspection (by exported_at, then
+-- re-export number) counts; the cases of its earlier exports are marked superseded.
 
 with
 
@@ -57,11 +57,21 @@ received as (
     from source
 ),
 
--- the export of each inspection that counts: the latest
+-- the export of each inspection that counts: the latest by exported_at, then by
+-- re-export number read as a number (PI18_<id>_20.json after _9; the first
+-- export, with no number, is 1)
 latest_export as (
     select
         inspection_id,
-        arg_max(source_file, (exported_at, source_file)) as source_file
+        arg_max(
+            source_file,
+            (
+                exported_at,
+                coalesce(
+                    try_cast(regexp_extract(source_file, '_([0-9]+)\.json$', 1) as integer), 1
+                )
+            )
+        ) as source_file
     from received
     where inspection_id is not null and exported_at is not null
     group by inspection_id
