@@ -122,7 +122,7 @@ def do_calibrate(settings: Settings, args: argparse.Namespace) -> None:
 def do_load(settings: Settings, args: argparse.Namespace) -> None:
     from public_protection.load import LandingEmpty, LoadFailed, load_landing
 
-    console.print(f"[bold]load[/] {settings.landing} -> {settings.db}")
+    console.print(f"[bold]load[/] {escape(str(settings.landing))} -> {escape(str(settings.db))}")
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -141,11 +141,12 @@ def do_load(settings: Settings, args: argparse.Namespace) -> None:
             raise StageFailed(str(failure)) from None
         except RuntimeError as error:
             raise StageFailed(str(error)) from None
+    # file names and messages are data: printed as they are, never read as markup
     for warning in report.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
     table = Table("file", "status", "rows", title="load", title_justify="left")
     for outcome in report.outcomes:
-        table.add_row(outcome.file, outcome.status, f"{outcome.rows:,}")
+        table.add_row(escape(outcome.file), outcome.status, f"{outcome.rows:,}")
     console.print(table)
     console.print(
         f"loaded {report.count('loaded')}, replaced {report.count('replaced')}, "
@@ -626,7 +627,7 @@ def do_run(settings: Settings, args: argparse.Namespace) -> int:
                 else:
                     next_step.get(name, stage.run)(settings, args)
             except StageFailed as failure:
-                console.print(f"[red bold]{name} failed:[/] {failure}")
+                console.print(f"[red bold]{name} failed:[/] {escape(str(failure))}")
                 console.print("[red]run stopped; later stages did not run[/]")
                 return EXIT_FAILED
     finally:
@@ -813,7 +814,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         STAGES[args.verb].run(settings, args)
     except StageFailed as failure:
-        console.print(f"[red bold]{args.verb} failed:[/] {failure}")
+        console.print(f"[red bold]{args.verb} failed:[/] {escape(str(failure))}")
         return EXIT_FAILED
     return EXIT_OK
 

@@ -14,6 +14,7 @@ import datetime as dt
 import html
 import json
 import re
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -653,6 +654,26 @@ def _field(record: dict, path: str) -> Any:
     return _column([record], path)[0]
 
 
+class _NotJson(ValueError):
+    """A NaN or Infinity literal: Python's json module reads them, JSON has none."""
+
+
+def _not_json(literal: str):
+    raise _NotJson(literal)
+
+
+# A JSON string, or one of the literals Python's json module reads and JSON lacks.
+_STRING_OR_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN')
+
+
+def _place(text: str, literal: str) -> tuple[int, int]:
+    """Line and column (from 1) of the first ``literal`` outside a string in ``text``."""
+    offset = next(
+        (m.start() for m in _STRING_OR_LITERAL.finditer(text) if not m[0].startswith('"')), 0
+    )
+    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+
+
 def read_json_document(file: str, path: Path) -> dict:
     """Parse a JSON export: UTF-8 without a byte-order mark, one object."""
     data = path.read_bytes()
@@ -660,6 +681,11 @@ def read_json_document(file: str, path: Path) -> dict:
         raise FileRejected(file, "file is empty (0 bytes)")
     if data.startswith(b"\xef\xbb\xbf"):
         raise FileRejected(file, "starts with a UTF-8 byte-order mark; the export must be UTF-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileRejected(
+            file, "is UTF-16 text (it starts with a UTF-16 byte-order mark); the export must be "
+            "UTF-8 without a byte-order mark",
+        )  # fmt: skip
     kind = sniff_kind(data[:512])
     if kind != "text":
         raise FileRejected(file, f"has a .json name but is {kind}")
@@ -668,11 +694,22 @@ def read_json_document(file: str, path: Path) -> dict:
     except UnicodeDecodeError as error:
         raise FileRejected(file, f"is not UTF-8 text: byte {error.start} cannot be read") from None
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as error:
         raise FileRejected(
             file, f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from None
+    except _NotJson as literal:
+        line, column = _place(text, literal.args[0])
+        raise FileRejected(
+            file, f"invalid JSON at line {line}, column {column}: {literal.args[0]} is not a "
+            "JSON value (JSON has no NaN or Infinity)",
+        ) from None  # fmt: skip
+    except RecursionError:
+        raise FileRejected(
+            file, "nested too deeply to read (lists or objects inside one another beyond "
+            f"the reader's limit of about {sys.getrecursionlimit():,} levels)",
+        ) from None  # fmt: skip
     if not isinstance(document, dict):
         raise FileRejected(file, f"holds a JSON {type(document).__name__}, not one object")
     return document

@@ -239,6 +239,9 @@ def test_a_refused_export_leaves_the_warehouse_as_it_was(landing, db):
         (b"", "file is empty"),
         (b'{"format": "caf\xe9"}', "is not UTF-8 text: byte 15"),
         (b"[1, 2]", "holds a JSON list, not one object"),
+        ("{}".encode("utf-16"), "is UTF-16 text (it starts with a UTF-16 byte-order mark)"),
+        (b'{\n "format": NaN}', "line 2, column 12: NaN is not a JSON value"),
+        (b'{"a": "Infinity", "b": [1, -Infinity]}', "column 28: -Infinity is not a JSON"),
     ],
 )
 def test_bytes_that_are_not_one_utf8_object_are_refused(landing, db, content, reason):
@@ -248,6 +251,28 @@ def test_bytes_that_are_not_one_utf8_object_are_refused(landing, db, content, re
     with pytest.raises(LoadFailed) as failure:
         load_landing(db, landing)
     assert reason in str(failure.value.rejections[0])
+
+
+def test_an_export_nested_too_deeply_is_refused_and_the_batch_goes_on(landing, db):
+    # 100,000 lists inside one another in a case's notes: refused by name, and a second
+    # bad file of the same batch is still reported
+    deep = json.dumps(export()).replace(
+        '"notes": "..."', '"notes": ' + "[" * 100_000 + "]" * 100_000
+    )
+    write(landing, f"PI18_{INSPECTION}.json", deep)
+    write(landing, "PI18_PI18-2018-09-ESX.json", "{not json")
+    with pytest.raises(LoadFailed) as failure:
+        load_landing(db, landing)
+    reasons = {r.file: str(r) for r in failure.value.rejections}
+    assert "nested too deeply to read" in reasons[f"pi18/PI18_{INSPECTION}.json"]
+    assert "invalid JSON at line 1" in reasons["pi18/PI18_PI18-2018-09-ESX.json"]
+    logged = query(db, "select file, status from raw.load_log order by file")
+    assert sorted(logged) == sorted(
+        [
+            ("pi18/PI18_PI18-2018-09-ESX.json", "rejected"),
+            (f"pi18/PI18_{INSPECTION}.json", "rejected"),
+        ]
+    )
 
 
 @pytest.mark.dbt
