@@ -20,7 +20,8 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -471,6 +472,16 @@ def utc_now() -> dt.datetime:
 LOAD_MEMORY_LIMIT = "256MB"
 
 
+@contextmanager
+def owner_only() -> Iterator[None]:
+    """Files and folders created meanwhile are readable by their owner only (umask 077)."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
 def scratch_folder(db: Path) -> Path:
     """Where a load keeps its scratch copy of the extracts (personal data): a folder
     beside the warehouse, where the warehouse's own protection applies, that only its
@@ -537,20 +548,19 @@ def load_landing(
     except duckdb.IOException as error:
         raise RuntimeError(f"cannot open the warehouse {db}: {error}") from None
     notes = list(found.notes)
-    umask = None
     try:
         # Holding the warehouse: no other load is running, so these are a killed one's.
         if removed := remove_leftovers(db):
             notes.append(leftovers_note(removed))
-        umask = os.umask(0o077)  # the scratch folder and every file in it: owner only
-        folder.mkdir(mode=0o700)
+        folder.mkdir(mode=0o700)  # 700 whatever the umask: mode is masked, never widened
         # A cache, not a need: past it DuckDB evicts or spills, keeping memory flat.
         con.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
         con.execute("create schema if not exists raw")
         con.execute(LOAD_LOG_DDL)
         loaded = _loaded_files(con)
         by_hash = {sha: name for name, sha in loaded.items()}
-        with duckdb.connect(str(scratch_path)) as scratch:
+        # the scratch database and its WAL and spill files: owner only, like the folder
+        with owner_only(), duckdb.connect(str(scratch_path)) as scratch:
             scratch.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
             for number, (name, path) in enumerate(files):
                 if on_file:
@@ -604,8 +614,6 @@ def load_landing(
                 except FileRejected as rejected:
                     rejected.sha256 = sha256
                     rejections.append(rejected)
-        os.umask(umask)
-        umask = None
         if rejections:
             _record_rejections(con, batch_id, rejections, started)
             raise LoadFailed(rejections)
@@ -625,8 +633,6 @@ def load_landing(
         finally:
             con.execute("detach scratch")
     finally:
-        if umask is not None:
-            os.umask(umask)
         con.close()
         shutil.rmtree(folder, ignore_errors=True)
     outcomes += [file.outcome for file in staged]

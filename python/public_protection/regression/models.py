@@ -182,6 +182,16 @@ class ModelRun:
     def events(self) -> int:
         return int((self.y * self.weights).sum())
 
+    @property
+    def fits(self) -> dict[str, Fit]:
+        """The fitted models by kind (``regression_terms.model_kind``); none if not fitted."""
+        fitted = {
+            "stepwise": self.stepwise.final if self.stepwise else None,
+            "full": self.full,
+            "programme_forced": self.programme_forced,
+        }
+        return {kind: fit for kind, fit in fitted.items() if fit is not None}
+
 
 def read_cases(con: duckdb.DuckDBPyConnection, national: bool = False) -> pd.DataFrame:
     """Cases answered Yes or No, counted per question, agency, covariate pattern and
@@ -233,9 +243,8 @@ def fit_model(frame: pd.DataFrame, spec: ModelSpec, removal: str, areas: list[st
         warnings.simplefilter("always")
         run = _fit_model(frame, spec, removal, areas)
     run.warnings += [f"{w.category.__name__}: {w.message}" for w in caught]
-    for fit in (run.stepwise.final if run.stepwise else None, run.full, run.programme_forced):
-        if fit is not None:
-            run.warnings += fit.warnings
+    for fit in run.fits.values():
+        run.warnings += fit.warnings
     return run
 
 
@@ -473,9 +482,7 @@ def _model_row(run: ModelRun, removal: str) -> dict:
         return row
     final = run.stepwise.final
     mcfadden, nagelkerke = _pseudo_r2(final, run.stepwise.null, n)
-    separation = sorted(
-        {note for fit in (final, run.full, run.programme_forced) if fit for note in fit.separation}
-    )
+    separation = sorted({note for fit in run.fits.values() for note in fit.separation})
     per_parameter, unreliable = reliability(run, events, n)
     return row | {
         "variables_selected": ", ".join(run.stepwise.selected),
@@ -501,11 +508,8 @@ def _run_rows(run: ModelRun, removal: str) -> tuple[dict, list[dict], list[dict]
         warnings.simplefilter("always")
         model = _model_row(run, removal)
         terms = []
-        fits = (("stepwise", run.stepwise.final if run.stepwise else None),)
-        fits += (("full", run.full), ("programme_forced", run.programme_forced))
-        for kind, fit in fits:
-            if fit is not None:
-                terms += [{"model_id": model["model_id"], **row} for row in _terms(run, fit, kind)]
+        for kind, fit in run.fits.items():
+            terms += [{"model_id": model["model_id"], **row} for row in _terms(run, fit, kind)]
     model["fit_warnings"] = _warning_summary(
         run.warnings + [f"{w.category.__name__}: {w.message}" for w in caught]
     )

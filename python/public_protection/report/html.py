@@ -45,7 +45,7 @@ def report_title(layout: Layout) -> str:
 
     The bulletin's own title heads its part of the report, when it has one.
     """
-    programmes = layout.parts.programmes if layout.parts else ()
+    programmes = layout.parts.programmes
     if not programmes:
         return "The quality of public protection work: no programme loaded"
     years = f"{min(p.start_year for p in programmes)}–{max(p.end_year for p in programmes)}"
@@ -217,7 +217,7 @@ def change_td(row: TrendRow, loaded: set[str]) -> Markup:
 
 def key_facts(layout: Layout) -> list[tuple[str, str]]:
     """(figure, label) pairs: the sample, then each programme loaded, in order."""
-    programmes = layout.parts.programmes if layout.parts else ()
+    programmes = layout.parts.programmes
     minimum = layout.minimum_n
     hidden = any(0 < p.cases < minimum for p in programmes)
     total = sum(p.cases for p in programmes)
@@ -295,11 +295,7 @@ def render_html(
         proxy_programmes=[
             row.programme for row in data.programmes.itertuples() if row.agency_basis == "proxy"
         ],
-        national_programmes=[
-            p.code
-            for p in parts.programmes
-            if bool(data.programmes.set_index("programme").loc[p.code, "national_sample"])
-        ],
+        national_programmes=[p.code for p in parts.programmes if p.national_sample],
         flows=flows,
         dq=dq_summary(data.checks),
         reconciliation=reconciliation_summary(layout.reconciliation),

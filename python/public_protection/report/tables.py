@@ -106,7 +106,7 @@ class Programme:
     start_year: int
     end_year: int
     cases: int
-    in_bulletin: bool
+    national_sample: bool  # its sample covers every area (the trend's national scope)
 
     @property
     def years(self) -> str:
@@ -121,7 +121,7 @@ def loaded_programmes(frame: pd.DataFrame) -> list[Programme]:
             int(r.fieldwork_start_year),
             int(r.fieldwork_end_year),
             int(r.cases),
-            bool(r.in_bulletin),
+            bool(r.national_sample),
         )
         for r in frame.itertuples()
         if r.cases > 0
@@ -259,7 +259,7 @@ class Layout:
     trend: list[TrendRow]
     # Bulletin mode only: every published figure beside the warehouse's.
     reconciliation: list[ReconciliationRow]
-    parts: Parts | None = None
+    parts: Parts
     # a programme loaded alone: its own tables by subgroup, one per question it collects
     programme_tables: list[SubgroupTable] = field(default_factory=list)
 
@@ -280,18 +280,19 @@ def _trend_key(question: int, programme: str, agency: str, scope: str) -> tuple:
     return ("trend", question, programme, agency, scope)
 
 
-def shown_subgroups(data: ReportData, bulletin: Bulletin, parts: Parts) -> pd.DataFrame:
-    """The rows of rpt_judgement_by_subgroup the report shows: the bulletin's view (its
-    questions; its programmes and All) when it has that part, a programme's own rows
-    when it is loaded alone."""
+def shown_subgroups(
+    data: ReportData, bulletin: Bulletin, parts: Parts
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of rpt_judgement_by_subgroup the report shows, as (the bulletin's
+    tables, a single programme's own tables): the bulletin's view (its questions; its
+    programmes and All) when it has that part, a programme's own rows (every question
+    it collects) when it is loaded alone; each empty otherwise."""
     sub = data.subgroups
-    bulletin_view = sub["question_id"].isin(list(bulletin.questions.values())) & sub[
-        "programme"
-    ].isin(bulletin.columns)
-    keep = bulletin_view & parts.has_bulletin
-    if parts.single is not None:
-        keep |= sub["programme"] == parts.single.code
-    return sub[keep]
+    view = sub["question_id"].isin(list(bulletin.questions.values())) & sub["programme"].isin(
+        bulletin.columns
+    )
+    own = sub["programme"] == (parts.single.code if parts.single else None)
+    return sub[view & parts.has_bulletin], sub[own]
 
 
 def disclosure_cells(
@@ -302,7 +303,7 @@ def disclosure_cells(
     relations: list[Relation] = []
     if parts.has_bulletin:
         _table_1_cells(data, bulletin, cells, relations)
-    _subgroup_cells(shown_subgroups(data, bulletin, parts), bulletin, cells, relations)
+    _subgroup_cells(pd.concat(shown_subgroups(data, bulletin, parts)), bulletin, cells, relations)
     if parts.has_bulletin:
         _agency_cells(data, bulletin, cells, relations)
     if parts.has_trend:
@@ -511,15 +512,9 @@ def build_layout(data: ReportData, minimum_n: int) -> Layout:
     )
 
     questions = data.questions.set_index("question_id")
-    subgroups = shown_subgroups(data, bulletin, parts)
-    bulletin_rows = subgroups[subgroups["programme"].isin(bulletin.columns)]
-    tables = subgroup_tables(
-        bulletin_rows if parts.has_bulletin else subgroups.iloc[0:0], questions, shown
-    )
-    programme_tables = []
-    if parts.single is not None:
-        own = subgroups[subgroups["programme"] == parts.single.code]
-        programme_tables = subgroup_tables(own, questions, shown)
+    bulletin_rows, own_rows = shown_subgroups(data, bulletin, parts)
+    tables = subgroup_tables(bulletin_rows, questions, shown)
+    programme_tables = subgroup_tables(own_rows, questions, shown)
 
     agency: list[AgencyChange] = []
     for row in data.agency.to_dict("records") if parts.has_bulletin else []:
@@ -651,26 +646,26 @@ class GradeNote:
 
 
 def grade_notes(rows: list[TrendRow], sources: pd.DataFrame) -> list[GradeNote]:
-    """The reasons for each grade other than ``same`` of a programme in the trend."""
-    shown = {
+    """The reasons for each grade other than ``same`` of a programme in the trend, in
+    the programmes' order, then by question."""
+    reasons = {
+        (s.programme, s.question_id): "" if pd.isna(s.comparability_note) else s.comparability_note
+        for s in sources.itertuples()
+    }
+    graded = {
         (row.programme, row.question_id): row
         for row in rows
         if row.comparability and row.comparability != "same"
     }
-    notes = []
-    for source in sources.itertuples():
-        row = shown.get((source.programme, source.question_id))
-        if row is not None:
-            note = "" if pd.isna(source.comparability_note) else str(source.comparability_note)
-            notes.append(
-                GradeNote(
-                    row.programme,
-                    row.question_id,
-                    row.short_name,
-                    row.comparability,
-                    str(row.baseline),
-                    note,
-                )
-            )
     order = list(dict.fromkeys(row.programme for row in rows))  # the programmes' order
-    return sorted(notes, key=lambda g: (order.index(g.programme), g.question_id))
+    return [
+        GradeNote(
+            row.programme,
+            row.question_id,
+            row.short_name,
+            row.comparability,
+            str(row.baseline),
+            str(reasons.get(key, "")),
+        )
+        for key, row in sorted(graded.items(), key=lambda i: (order.index(i[0][0]), i[0][1]))
+    ]
