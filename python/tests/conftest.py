@@ -178,3 +178,12 @@ def copy_of(db: Path, tmp_path: Path) -> Path:
     copy = tmp_path / db.name
     shutil.copy(db, copy)
     return copy
+
+
+# rpt_judgement_by_subgroup's rows the bulletin's Tables 2-8 show: its questions, its
+# programmes and All (the table also holds every programme's own rows)
+BULLETIN_VIEW = (
+    "question_id in (select question_id from marts.dim_question where is_in_bulletin) "
+    "and (programme = 'All' or programme in "
+    "(select programme from marts.dim_programme where in_bulletin))"
+)

@@ -7,17 +7,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import BULLETIN_VIEW
 
 pytestmark = pytest.mark.dbt
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOOR_SQL = ROOT / "benchmarks" / "floor_judgement_by_subgroup.sql"
-# the bulletin's view of the table: its programmes (and All) on its questions
-BULLETIN_VIEW = (
-    " where question_id in (select question_id from marts.dim_question where is_in_bulletin)"
-    " and (programme = 'All' or programme in"
-    " (select programme from marts.dim_programme where in_bulletin))"
-)
 
 
 def test_floor_query_reproduces_rpt_judgement_by_subgroup(demo_warehouse, monkeypatch):
@@ -27,7 +22,7 @@ def test_floor_query_reproduces_rpt_judgement_by_subgroup(demo_warehouse, monkey
         floor = con.sql(FLOOR_SQL.read_text(encoding="utf-8")).fetchall()
         model = con.sql(
             "select question_id, variable, category, programme, n, n_yes, pct_yes, "
-            "ci_low, ci_high from reporting.rpt_judgement_by_subgroup" + BULLETIN_VIEW
+            "ci_low, ci_high from reporting.rpt_judgement_by_subgroup where " + BULLETIN_VIEW
         ).fetchall()
     assert len(floor) == len(model) == 378
     floor_cells = {row[:4]: row[4:] for row in floor}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import copy_of
+from conftest import BULLETIN_VIEW, copy_of
 
 from public_protection import cli
 from public_protection.report.disclosure import DEFAULT_MINIMUM_N
@@ -35,14 +35,6 @@ README_QUASI_IDENTIFIERS = (
     "supervision_type",
 )
 
-# The rows of rpt_judgement_by_subgroup the demo's report shows (Tables 2-8): the
-# bulletin's questions, its programmes and All. The table also holds every programme's
-# own rows, which the report shows only for a programme loaded alone.
-BULLETIN_VIEW = (
-    "question_id in (select question_id from marts.dim_question where is_in_bulletin) "
-    "and (programme = 'All' or programme in "
-    "(select programme from marts.dim_programme where in_bulletin))"
-)
 # The warehouse tables the report's counted cells come from.
 REPORTED = (
     "rpt_sample_by_area",
