@@ -44,22 +44,26 @@ received as (
         question_sources.question_id,
         sampled_cases.case_key is not null as is_sample_case,
         superseded_case_rows.superseded_rule,
-        -- compared among rows of the same standing, as their case rows are
+        -- compared among rows of the same standing, as their case rows are. A row
+        -- whose case or ref cannot be read is a group of its own: unreadable refs
+        -- are not one ref, so each is quarantined, none a copy of another
         row_number() over (
             partition by
                 received_rows.programme,
-                received_rows.case_key,
                 superseded_case_rows.superseded_rule is not null,
-                received_rows.source_ref,
+                {{ readable_or_own_row(
+                    'received_rows', ['case_key', 'source_ref']
+                ) }},
                 received_rows.answer
             order by received_rows.source_file, received_rows.source_row
         ) as copy_number,
         count(distinct coalesce(received_rows.answer, '')) over (
             partition by
                 received_rows.programme,
-                received_rows.case_key,
                 superseded_case_rows.superseded_rule is not null,
-                received_rows.source_ref
+                {{ readable_or_own_row(
+                    'received_rows', ['case_key', 'source_ref']
+                ) }}
         ) as versions_of_answer
     from received_rows
     left join superseded_case_rows

@@ -337,3 +337,119 @@ def test_a_superseded_export_s_rows_are_superseded_whatever_their_faults(landing
     assert sorted(listed) == sorted((p, order[p]) for p, _ in listed) and len(listed) == 3
     flows = [r[0] for r in query(db, "select flow from reporting.rpt_sample_flow")]
     assert list(dict.fromkeys(flows)) == sorted(set(flows), key=lambda f: (order[f.split()[0]], f))
+
+
+def outcomes(db: Path, table: str = "pi18_cases", column: str = "case_id") -> list[tuple]:
+    """(value of ``column``, outcome, reason) of every raw row, in file and row order."""
+    screened = "int_case_rows_screened" if table == "pi18_cases" else "int_judgement_rows_screened"
+    return query(
+        db,
+        f'select received."{column}", screened.outcome, screened.outcome_reason '
+        f"from raw.{table} as received inner join intermediate.{screened} as screened "
+        "on screened.source_file = received._source_file "
+        "and screened.source_row = received._source_row "
+        "order by received._source_file, received._source_row",
+    )
+
+
+@pytest.mark.dbt
+def test_pi18_dates_follow_the_programme_s_fieldwork_and_an_age_bound(landing, db, secret_key):
+    """As for OMI2: fieldwork in the programme's years (seeds/programmes.csv), nothing
+    after the inspection, and an age bound (with no date of birth, the span a life
+    allows) quarantine a case, each with its reason."""
+    from public_protection import cli
+
+    undated = {"date_of_birth": None}
+    write(
+        landing,
+        f"PI18_{INSPECTION}.json",
+        export(
+            case("PI18-DTV-0001"),
+            case("PI18-DTV-0002", start_date="2018-10-01"),  # fieldwork ends 14 September
+            case("PI18-DTV-0003", start_date="2031-05-01"),
+            case("PI18-DTV-0004", start_date="1810-05-01", **undated),
+            case("PI18-DTV-0005", start_date="0018-05-01", **undated),
+            case("PI18-DTV-0006", start_date="1927-01-01", **undated),  # 91 years: kept
+        ),
+    )
+    # an inspection in 2031, and three whose export time or fieldwork cannot be right
+    for inspection, exported_at, fieldwork in (
+        ("PI18-2031-05-ESX", "2031-06-01T10:00:00Z", ("2031-05-05", "2031-05-16")),
+        ("PI18-2018-10-MER", "2031-01-01T10:00:00Z", ("2018-10-01", "2018-10-12")),
+        ("PI18-2018-10-LON", "2018-09-20T10:00:00Z", ("2018-10-01", "2018-10-12")),
+        ("PI18-2018-10-CL", "2018-11-01T10:00:00Z", ("2018-10-12", "2018-10-01")),
+    ):
+        document = export(
+            case(f"PI18-{inspection.rsplit('-', 1)[1]}-0001", start_date="2018-01-15"),
+            exported_at=exported_at,
+        )
+        document["inspection"].update(
+            id=inspection, fieldwork_start=fieldwork[0], fieldwork_end=fieldwork[1]
+        )
+        write(landing, f"PI18_{inspection}.json", document)
+    for verb in ("load", "build"):
+        assert cli.main([verb, "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
+    after = "quarantined", "start date after the inspection's fieldwork"
+    too_early = "quarantined", "start date more than 92 years before the inspection"
+    assert {ref: (outcome, reason) for ref, outcome, reason in outcomes(db)} == {
+        "PI18-DTV-0001": ("sample", None),
+        "PI18-DTV-0002": after,
+        "PI18-DTV-0003": after,
+        "PI18-DTV-0004": too_early,
+        "PI18-DTV-0005": too_early,
+        "PI18-DTV-0006": ("sample", None),
+        "PI18-ESX-0001": ("quarantined", "fieldwork outside the programme's fieldwork (2018-2019)"),
+        "PI18-MER-0001": ("quarantined", "exported_at in the future"),
+        "PI18-LON-0001": ("quarantined", "exported_at before the fieldwork"),
+        "PI18-CL-0001": ("quarantined", "fieldwork ends before it starts"),
+    }
+
+
+@pytest.mark.dbt
+def test_earlier_exports_are_superseded_not_compared_and_each_unreadable_ref_is_its_own(
+    landing, db, secret_key
+):
+    """Three exports of one inspection: the two earlier ones are superseded, their
+    rows neither duplicates nor conflicts of each other. Unreadable refs of one case
+    are each quarantined, not counted as copies of one NULL ref."""
+    from public_protection import cli
+
+    same, changed = case("PI18-DTV-0001"), case("PI18-DTV-0002")
+    write(landing, f"PI18_{INSPECTION}.json", export(same, changed))
+    write(
+        landing,
+        f"PI18_{INSPECTION}_2.json",
+        export(same, case("PI18-DTV-0002", offence="Theft"), exported_at="2019-07-09T10:00:00Z"),
+    )
+    unreadable = case("PI18-DTV-0003")
+    unreadable["ratings"] = [
+        {"ref": ref, "rating": "Yes", "rationale": "..."} for ref in ("Q2.1.3a", "2,1,3", None)
+    ]
+    write(
+        landing,
+        f"PI18_{INSPECTION}_3.json",
+        export(same, changed, unreadable, exported_at="2019-07-16T10:00:00Z"),
+    )
+    for verb in ("load", "build"):
+        assert cli.main([verb, "--db", str(db), "--landing", str(landing)]) == cli.EXIT_OK
+    superseded = "excluded", "superseded export (a later export of the inspection counts)"
+    cases = outcomes(db)
+    assert [row[1:] for row in cases[:4]] == [superseded] * 4
+    assert [row[1:] for row in cases[4:]] == [("sample", None)] * 3
+    ratings = outcomes(db, "pi18_ratings", "ref")
+    assert [row[1:] for row in ratings[:8]] == [superseded] * 8
+    assert ratings[-3:] == [
+        ("Q2.1.3a", "quarantined", "unknown question ref"),
+        ("2,1,3", "quarantined", "unknown question ref"),
+        (None, "quarantined", "missing question ref"),
+    ]
+    flow = dict(
+        query(
+            db,
+            "select step, row_count from reporting.rpt_sample_flow "
+            "where flow = 'PI18 judgements' and step_kind <> 'received'",
+        )
+    )
+    assert flow["quarantined: unknown question ref"] == 2
+    assert flow["quarantined: missing question ref"] == 1
+    assert not [step for step in flow if "duplicate" in step]

@@ -23,6 +23,11 @@ services as (
     select * from {{ ref('pi18_services') }}
 ),
 
+programme as (
+    select * from {{ ref('programmes') }}
+    where programme = 'PI18'
+),
+
 received as (
     select
         _source_file as source_file,
@@ -41,6 +46,7 @@ received as (
         nullif(trim("inspection.service"), '') as service_name,
         {{ received_code('"inspection.agency"') }} as agency_code,
         nullif(trim("inspection.fieldwork_start"), '') as fieldwork_start_text,
+        nullif(trim("inspection.fieldwork_end"), '') as fieldwork_end_text,
         nullif(trim(date_of_birth), '') as date_of_birth_text,
         nullif(trim(start_date), '') as start_date_text,
         nullif(trim(pcc_area), '') as pcc_area_text,
@@ -83,6 +89,7 @@ decoded as (
         try_strptime(received.date_of_birth_text, '%Y-%m-%d')::date as date_of_birth,
         try_strptime(received.start_date_text, '%Y-%m-%d')::date as start_date,
         try_strptime(received.fieldwork_start_text, '%Y-%m-%d')::date as fieldwork_start,
+        try_strptime(received.fieldwork_end_text, '%Y-%m-%d')::date as fieldwork_end,
         -- no latest export when the inspection id or export time cannot be read: the
         -- row is quarantined for that instead
         coalesce(latest_export.source_file <> received.source_file, false)
@@ -149,8 +156,11 @@ aged as (
     select
         *,
         -- whole years at the start of the order or licence
-        {{ whole_years_between('date_of_birth', 'start_date') }} as age_years
+        {{ whole_years_between('date_of_birth', 'start_date') }} as age_years,
+        programme.fieldwork_start_year,
+        programme.fieldwork_end_year
     from decoded
+    cross join programme
 ),
 
 final as (
@@ -190,14 +200,31 @@ final as (
             as child_protection_case,
         rosh_reasonable_code,
 
-        -- why the row cannot be read, if it cannot (first reason wins)
+        -- why the row cannot be read, if it cannot (first reason wins). The dates
+        -- follow OMI2's rule: fieldwork in the programme's years, nothing after the
+        -- inspection, an age bound (with no date of birth, the span a life allows)
         case
             when case_ref is null then 'missing case reference'
             when exported_at is null then 'unreadable date: exported_at'
             when fieldwork_start is null then 'unreadable date: inspection.fieldwork_start'
+            when fieldwork_end is null then 'unreadable date: inspection.fieldwork_end'
             when start_date is null then 'unreadable date: start_date'
             when date_of_birth_text is not null and date_of_birth is null
                 then 'unreadable date: date_of_birth'
+            when
+                year(fieldwork_start) not between fieldwork_start_year and fieldwork_end_year
+                or year(fieldwork_end) not between fieldwork_start_year and fieldwork_end_year
+                then
+                    'fieldwork outside the programme''s fieldwork ('
+                    || fieldwork_start_year || '-' || fieldwork_end_year || ')'
+            when fieldwork_end < fieldwork_start then 'fieldwork ends before it starts'
+            when exported_at < fieldwork_start then 'exported_at before the fieldwork'
+            -- the only rule that reads the clock: a time not yet reached is a typo
+            when exported_at > current_timestamp then 'exported_at in the future'
+            when start_date > fieldwork_end then 'start date after the inspection''s fieldwork'
+            -- 18 at the start and at most 110 at the inspection
+            when start_date < fieldwork_start - interval 92 years
+                then 'start date more than 92 years before the inspection'
             when unknown_code_columns <> '' then 'unknown code: ' || unknown_code_columns
             when pcc_area_text is null then 'missing pcc_area'
             when age_years > 110 or age_years < 0 then 'impossible age'

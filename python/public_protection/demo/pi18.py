@@ -27,6 +27,7 @@ import numpy as np
 from faker import Faker
 
 FORMAT = "pi18-case-export/1"
+FIELDWORK_DAYS = 11  # an inspection's fieldwork: its first to its last day
 
 # (code, name, agency, police force areas it supervises in, cases at scale 1)
 SERVICES: tuple[tuple[str, str, str, tuple[str, ...], int], ...] = (
@@ -268,7 +269,7 @@ def _export(service, fieldwork: dt.date, exported_at: dt.datetime, cases: list[d
             "service": name,
             "agency": agency,
             "fieldwork_start": fieldwork.isoformat(),
-            "fieldwork_end": (fieldwork + dt.timedelta(days=11)).isoformat(),
+            "fieldwork_end": (fieldwork + dt.timedelta(days=FIELDWORK_DAYS)).isoformat(),
         },
         "cases": cases,
     }
@@ -323,16 +324,25 @@ def write_pi18(folder: Path, seed: int = 0, scale: int = 1) -> tuple[dict[str, d
 
     agency = {s[0]: s[2] for s in SERVICES}
 
-    def elsewhere(code: str) -> str:
-        """Another service of the same agency (a case transferred between them)."""
-        others = [c for c in codes if c != code and agency[c] == agency[code]]
+    def elsewhere(code: str, case: dict) -> str:
+        """Another service of the same agency (a case transferred between them) whose
+        fieldwork ends on or after the case's start: no export holds an order that
+        starts after its inspection."""
+        start = dt.date.fromisoformat(case["start_date"])
+        others = [
+            c
+            for c in codes
+            if c != code
+            and agency[c] == agency[code]
+            and fieldwork[c] + dt.timedelta(days=FIELDWORK_DAYS) >= start
+        ]
         return others[int(rng.integers(len(others)))]
 
     # A case repeated unchanged in another service's export: counted once.
     for _ in range(WRONGS["identical_duplicate"] * scale):
         code = codes[int(rng.integers(len(codes)))]
         case = exports[code][int(rng.integers(len(exports[code])))]
-        exports[elsewhere(code)].append(json.loads(json.dumps(case)))
+        exports[elsewhere(code, case)].append(json.loads(json.dumps(case)))
     wrongs["identical_duplicates"] = WRONGS["identical_duplicate"] * scale
     # A case in two exports with different content: both quarantined.
     for _ in range(WRONGS["conflicting_duplicate"] * scale):
@@ -341,7 +351,7 @@ def write_pi18(folder: Path, seed: int = 0, scale: int = 1) -> tuple[dict[str, d
         other = json.loads(json.dumps(case))
         other["offence"] = "Other" if case["offence"] != "Other" else "Theft"
         exports[code].append(case)
-        exports[elsewhere(code)].append(other)
+        exports[elsewhere(code, case)].append(other)
     wrongs["quarantined_conflicting_duplicate"] = 2 * WRONGS["conflicting_duplicate"] * scale
     for kind, field, value in (
         ("impossible_date", "start_date", "2018-02-30"),
