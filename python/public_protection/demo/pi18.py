@@ -324,10 +324,10 @@ def write_pi18(folder: Path, seed: int = 0, scale: int = 1) -> tuple[dict[str, d
 
     agency = {s[0]: s[2] for s in SERVICES}
 
-    def elsewhere(code: str, case: dict) -> str:
+    def elsewhere(code: str, case: dict) -> str | None:
         """Another service of the same agency (a case transferred between them) whose
-        fieldwork ends on or after the case's start: no export holds an order that
-        starts after its inspection."""
+        fieldwork ends on or after the case's start (no export holds an order that
+        starts after its inspection); None when there is none."""
         start = dt.date.fromisoformat(case["start_date"])
         others = [
             c
@@ -336,22 +336,29 @@ def write_pi18(folder: Path, seed: int = 0, scale: int = 1) -> tuple[dict[str, d
             and agency[c] == agency[code]
             and fieldwork[c] + dt.timedelta(days=FIELDWORK_DAYS) >= start
         ]
-        return others[int(rng.integers(len(others)))]
+        return others[int(rng.integers(len(others)))] if others else None
 
     # A case repeated unchanged in another service's export: counted once.
+    # (A case no other service could hold is drawn again.)
     for _ in range(WRONGS["identical_duplicate"] * scale):
-        code = codes[int(rng.integers(len(codes)))]
-        case = exports[code][int(rng.integers(len(exports[code])))]
-        exports[elsewhere(code, case)].append(json.loads(json.dumps(case)))
+        other = None
+        while other is None:
+            code = codes[int(rng.integers(len(codes)))]
+            case = exports[code][int(rng.integers(len(exports[code])))]
+            other = elsewhere(code, case)
+        exports[other].append(json.loads(json.dumps(case)))
     wrongs["identical_duplicates"] = WRONGS["identical_duplicate"] * scale
     # A case in two exports with different content: both quarantined.
     for _ in range(WRONGS["conflicting_duplicate"] * scale):
-        code = codes[int(rng.integers(len(codes)))]
-        case = spare(code)
+        holder = None
+        while holder is None:
+            code = codes[int(rng.integers(len(codes)))]
+            case = spare(code)
+            holder = elsewhere(code, case)
         other = json.loads(json.dumps(case))
         other["offence"] = "Other" if case["offence"] != "Other" else "Theft"
         exports[code].append(case)
-        exports[elsewhere(code, case)].append(other)
+        exports[holder].append(other)
     wrongs["quarantined_conflicting_duplicate"] = 2 * WRONGS["conflicting_duplicate"] * scale
     for kind, field, value in (
         ("impossible_date", "start_date", "2018-02-30"),
