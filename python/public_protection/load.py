@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from public_protection.json_exports import stage_json
 from public_protection.layout import (
     DEMO_MANIFEST,
     LANDING_FOLDERS,
@@ -35,12 +36,10 @@ from public_protection.layout import (
     RawTable,
 )
 from public_protection.readers import (
-    ColumnChunk,
     FileRejected,
     SheetReader,
     open_workbook,
     read_csv,
-    read_json,
     read_sheet,
     require_named_inspection,
 )
@@ -336,12 +335,8 @@ def _stage_sheet(
     )
     total = 0
     for chunk in sheet.chunks:
-        if isinstance(chunk, ColumnChunk):
-            frame = pd.DataFrame(chunk.columns, columns=sheet.columns, dtype=object)
-            numbers = chunk.row_numbers
-        else:
-            frame = pd.DataFrame([v for _, v in chunk], columns=sheet.columns, dtype=object)
-            numbers = [number for number, _ in chunk]
+        frame = pd.DataFrame([v for _, v in chunk], columns=sheet.columns, dtype=object)
+        numbers = [number for number, _ in chunk]
         frame["_source_file"] = file
         frame["_source_sha256"] = sha256
         frame["_source_row"] = numbers
@@ -355,14 +350,17 @@ def _stage_sheet(
     return StagedSheet(sheet.table, scratch_table, sheet.extra_columns, total)
 
 
+def _tables_of(name: str) -> list[RawTable]:
+    """The raw tables a landing file feeds (its folder's layout)."""
+    folder = name.split("/", 1)[0]
+    return [t for t in RAW_TABLES if t.folder == folder]
+
+
 def _read_file(name: str, path: Path) -> list[SheetReader]:
     """Open one landing file and return a reader per raw table it feeds (its layout's)."""
-    folder = name.split("/", 1)[0]
-    tables = [t for t in RAW_TABLES if t.folder == folder]
+    tables = _tables_of(name)
     if path.suffix.lower() == ".csv":
         return [read_csv(name, path, table) for table in tables]
-    if path.suffix.lower() == ".json":
-        return read_json(name, path, tables)
     with path.open("rb") as handle:
         head = handle.read(512)
     workbook = open_workbook(name, path, head)
@@ -384,19 +382,30 @@ def _stage_file(
     loaded_at: dt.datetime,
     replacing: bool,
     is_demo: bool,
+    workdir: Path,
 ) -> StagedFile:
-    """Read one file whole into the scratch database; ``FileRejected`` if it cannot be."""
-    sheets = _read_file(name, path)
-    staged = [
-        _stage_sheet(scratch, f"file_{number}_{s.table.name}", s, name, sha256, loaded_at)
-        for s in sheets
-    ]
+    """Read one file whole into the scratch database; ``FileRejected`` if it cannot be.
+
+    A JSON export is read by DuckDB itself, straight into the scratch database
+    (``json_exports``); CSV files and workbooks are read in Python, chunk by chunk.
+    """
+    if path.suffix.lower() == ".json":
+        landed, warnings = stage_json(
+            scratch, f"file_{number}", name, path, _tables_of(name), workdir, sha256, loaded_at
+        )
+        staged = [StagedSheet(s.table, s.scratch_table, s.extra_columns, s.rows) for s in landed]
+    else:
+        sheets = _read_file(name, path)
+        staged = [
+            _stage_sheet(scratch, f"file_{number}_{s.table.name}", s, name, sha256, loaded_at)
+            for s in sheets
+        ]
+        warnings = [w for s in sheets for w in s.warnings]
     total = sum(s.rows for s in staged)
     # per sheet (workbooks), per table (JSON exports feed two), or the file's rows (CSV)
     counts = [
         f"{s.table.sheet or (s.table.name if s.table.json else 'rows')}: {s.rows}" for s in staged
     ]
-    warnings = [w for s in sheets for w in s.warnings]
     for sheet in staged:
         if sheet.extra_columns:
             label = f" [{sheet.table.sheet or sheet.table.name}]" if len(staged) > 1 else ""
@@ -605,6 +614,7 @@ def load_landing(
                             started,
                             replacing=name in loaded,
                             is_demo=demo_hashes.get(name) == sha256,
+                            workdir=folder,
                         )
                     )
                 except OSError as error:
