@@ -341,14 +341,75 @@ def _holder(path: str) -> tuple[str, str]:
     return ("m" if not prefix else _map_column(prefix)), key
 
 
-def _object_columns(level: Level) -> str:
-    """SQL: each known object of a record as a map (NULL if absent, null or not an object)."""
+def _keys_list(keys) -> str:
+    return "[" + ", ".join(quote_literal(k) for k in keys) + "]::VARCHAR[]"
+
+
+def _level_sql(inner: str, level: Level, parents: tuple[str, ...]) -> str:
+    """SQL: a level's records (``m``, a map, from ``inner``) as raw columns, with what
+    the checks need beside them: each map's keys, the entries the layout does not
+    name (``@extra``), values JSON has no place for (``@odd``), the nested lists."""
+    objects = "".join(
+        f", try_cast({h}[{quote_literal(k)}] as MAP(VARCHAR, JSON)) as {_map_column(p)}"
+        for p in level.objects
+        for h, k in [_holder(p)]
+    )
     columns = []
-    for prefix in level.objects:
-        holder, key = _holder(prefix)
-        value = f"{holder}[{quote_literal(key)}]"
-        columns.append(f"try_cast({value} as MAP(VARCHAR, JSON)) as {_map_column(prefix)}")
-    return "".join(f", {c}" for c in columns)
+    for path in level.fields:
+        if path in level.structural:
+            continue
+        holder, key = _holder(path)
+        columns.append(f"{_text(f'{holder}[{quote_literal(key)}]')} as {quote_identifier(path)}")
+    columns.append('map_keys(m) as "@keys"')
+    extra = []
+    leaves = []
+    odd = (
+        "lambda e: (length(e.value::varchar) <= 10 and lower(e.value::varchar) in ("
+        + ", ".join(quote_literal(n) for n in NON_FINITE)
+        + ")) or left(e.value::varchar, 1) in ('[', '{')"
+    )
+    for prefix in (None, *level.objects):
+        inside = [
+            p.rpartition(".")[2]
+            for p in (*level.fields, *level.objects)
+            if p.rpartition(".")[0] == (prefix or "")
+        ]
+        if prefix is None:
+            inside += list(parents)
+        holder = "m" if prefix is None else _map_column(prefix)
+        entries = f"coalesce(map_entries({holder}), [])"
+        if prefix is not None:
+            columns.append(f"map_keys({holder}) as {quote_identifier('@keys:' + prefix)}")
+            entries = (
+                f"list_transform({entries}, lambda e: struct_pack(key := "
+                f"{quote_literal(prefix + '.')} || e.key, value := e.value))"
+            )
+            inside = [f"{prefix}.{k}" for k in inside]
+            o_holder, o_key = _holder(prefix)
+            columns.append(
+                f"case when {holder} is null and map_contains({o_holder}, {quote_literal(o_key)}) "
+                f"then coalesce(json_type({o_holder}[{quote_literal(o_key)}]), 'NULL') end "
+                f"as {quote_identifier('@kind:' + prefix)}"
+            )
+        extra.append(
+            f"list_filter({entries}, lambda e: not list_contains({_keys_list(inside)}, e.key))"
+        )
+        skip = [*level.objects, *level.structural]
+        leaves.append(
+            f"list_filter({entries}, lambda e: not list_contains({_keys_list(skip)}, e.key))"
+        )
+    columns.append(f'list_concat({", ".join(extra)}) as "@extra"')
+    columns.append(f'list_filter(list_concat({", ".join(leaves)}), {odd}) as "@odd"')
+    for name in level.structural:
+        columns.append(f"m[{quote_literal(name)}] as {quote_identifier('@list:' + name)}")
+    for name in parents:
+        columns.append(
+            f"map_contains(m, {quote_literal(name)}) as {quote_identifier('@has:' + name)}"
+        )
+        columns.append(
+            f"{_text(f'm[{quote_literal(name)}]')} as {quote_identifier('@given:' + name)}"
+        )
+    return f"select *, {', '.join(columns)} from (select *{objects} from ({inner}))"
 
 
 # --- reading and checking -------------------------------------------------------
@@ -371,32 +432,6 @@ class _Fault:
     rejection: FileRejected
 
 
-@dataclass
-class _Column:
-    """A raw column and where its value is: a map's key, or the export's own field."""
-
-    name: str
-    holder: str | None  # SQL map expression, None for the export's own fields
-    key: str
-    item: int = 0  # the first record holding it (extras), for messages
-
-
-def _entries(source: str, level: Level) -> str:
-    """SQL: every key of every record of a level, and in its known objects, with its
-    value's JSON text: (item, prefix, key, value)."""
-    parts = [
-        f"select item, '' as prefix, unnest(map_keys(m)) as key, "
-        f"unnest(map_values(m))::varchar as value from {source}"
-    ]
-    for prefix in level.objects:
-        column = _map_column(prefix)
-        parts.append(
-            f"select item, {quote_literal(prefix)}, unnest(map_keys({column})), "
-            f"unnest(map_values({column}))::varchar from {source} where {column} is not null"
-        )
-    return " union all ".join(parts)
-
-
 class JsonExport:
     """One export being landed in the scratch database, or refused."""
 
@@ -408,6 +443,8 @@ class JsonExport:
         path: Path,
         tables: list[RawTable],
         workdir: Path,
+        sha256: str,
+        loaded_at: dt.datetime,
     ):
         self.scratch = scratch
         self.prefix = prefix
@@ -419,18 +456,21 @@ class JsonExport:
         assert spec is not None
         self.spec = spec
         self.list_key = spec.records[0]
-        self.warnings: list[str] = []
         self.levels = []
         for table in tables:
             assert table.json is not None and table.json.records[0] == self.list_key
             nested = set(table.json.nested)
             self.levels.append(Level(table, (*table.json.fields, *table.json.nested), nested))
+        self.provenance = (
+            f"{quote_literal(file)} as _source_file, {quote_literal(sha256)} as _source_sha256, "
+            f"{quote_literal(loaded_at.isoformat(sep=' '))}::timestamp as _loaded_at"
+        )
 
     def sql(self, statement: str) -> list[tuple]:
         return self.scratch.execute(statement).fetchall()
 
-    def name(self, what: str) -> str:
-        return f"{self.prefix}_{what}"
+    def name(self, index: int) -> str:
+        return f"{self.prefix}_{self.tables[index].name}"
 
     def reject(self, reason: str, row: int | None = None, column: str | None = None):
         return FileRejected(self.file, reason, row, column)
@@ -442,7 +482,7 @@ class JsonExport:
 
     # -- the list's records, read by DuckDB --
 
-    def read_document(self) -> dict:
+    def read(self) -> dict:
         """The export's own fields; its list's records into the scratch database."""
         records = self.workdir / f"{self.prefix}.json"
         try:
@@ -450,7 +490,7 @@ class JsonExport:
             if head is not None:
                 copy_bytes(self.path, head.list_start, head.list_end, records)
                 try:
-                    self._read_records(records)
+                    self._read_records(records, head.fields)
                     return head.fields
                 except duckdb.Error:
                     pass  # not JSON, or the list is not the last field: parse it whole
@@ -469,39 +509,47 @@ class JsonExport:
                 ) from None
             del listed
             try:
-                self._read_records(records)
+                self._read_records(records, document)
             except duckdb.Error as error:
                 raise self.reject(f"cannot be read as JSON ({error})") from None
             return document
         finally:
             records.unlink(missing_ok=True)
 
-    def _read_records(self, records: Path) -> None:
-        size = max(records.stat().st_size + 1, MIN_OBJECT_BYTES)
-        table = self.name("level_1")
+    def _read_records(self, records: Path, document: dict) -> None:
+        table = self.name(0)
+        own = ", ".join(
+            f"{'null' if v is None else quote_literal(v)}::varchar as {quote_identifier(n)}"
+            for n in self.spec.document_columns
+            for v in [
+                json_text(field_at(document, n)) if field_at(document, n) is not _MISSING else None
+            ]
+        )
+        inner = (
+            "select item, m, case when m is null then json_type(json) end as kind, "
+            "case when m is null then json end as raw from (select ordinality as item, json, "
+            "try_cast(json as MAP(VARCHAR, JSON)) as m from read_json_objects("
+            f"{quote_literal(str(records))}, format = 'array', "
+            f"maximum_object_size = {MIN_OBJECT_BYTES}) with ordinality)"
+        )
         self.scratch.execute(f"drop table if exists {table}")
         self.scratch.execute(
-            f"create table {table} as select item, m{_object_columns(self.levels[0])}, "
-            "case when m is null then json_type(json) end as kind, "
-            "case when m is null then json end as raw "
-            "from (select ordinality as item, json, try_cast(json as MAP(VARCHAR, JSON)) as m "
-            f"from read_json_objects({quote_literal(str(records))}, format = 'array', "
-            f"maximum_object_size = {size}) with ordinality)"
+            f"create table {table} as select {own + ', ' if own else ''}*, item::integer as "
+            f"_source_row, {self.provenance} from ({_level_sql(inner, self.levels[0], ())})"
         )
 
     # -- the export's own fields --
 
-    def check_document(self, document: dict) -> list[_Column]:
-        """Format and inspection id, the export's own fields present; its columns."""
+    def check_document(self, document: dict) -> list[str]:
+        """Format and inspection id, the export's own fields present; the fields it has
+        that the layout does not name (kept as columns of the first table)."""
         check_json_document(self.file, self.path.name, document, self.tables[0])
-        columns = []
         for name in self.spec.document_columns:
             if field_at(document, name) is _MISSING:
                 raise self.reject(f"missing required field {name!r}", column=name)
-            columns.append(_Column(name, None, name))
-        # the export's fields the layout does not name: kept, on the first table's rows
         known = {name.split(".")[0] for name in self.spec.document_columns} | {self.list_key}
         objects = {name.rpartition(".")[0] for name in self.spec.document_columns} - {""}
+        extras = []
         for key, value in document.items():
             if key in objects and isinstance(value, dict):
                 inside = {
@@ -509,45 +557,60 @@ class JsonExport:
                     for n in self.spec.document_columns
                     if n.startswith(key + ".")
                 }
-                columns += [
-                    _Column(f"{key}.{k}", None, f"{key}.{k}") for k in value if k not in inside
-                ]
+                extras += [f"{key}.{k}" for k in value if k not in inside]
             elif key not in known:
-                columns.append(_Column(key, None, key))
-        return columns
+                extras.append(key)
+        table = self.name(0)
+        for path in extras:
+            head, _, rest = path.partition(".")
+            value = json_text(document[head][rest] if rest and head in objects else document[path])
+            self.scratch.execute(
+                f"alter table {table} add column {quote_identifier(path)} varchar default "
+                + ("null" if value is None else quote_literal(value))
+            )
+        return extras
 
     # -- one level's records --
 
-    def label(self, level: int, item: int) -> str:
-        if level == 0:
+    def label(self, index: int, item: int) -> str:
+        if index == 0:
             return f"{self.list_key} item {item}"
-        ((parent, sub),) = self.sql(
-            f"select parent, sub from {self.name('level_2')} where item = {item}"
-        )
+        ((parent, sub),) = self.sql(f"select parent, sub from {self.name(1)} where item = {item}")
         return f"{self.list_key} item {parent}, {self.levels[1].table.json.records[1]} item {sub}"
 
-    def check_level(self, index: int, own: list[_Column]) -> list[_Column]:
+    def refuse_odd_records(self) -> None:
+        """Refuse the first record that is not an object, or gives a key twice."""
+        rows = self.sql(
+            f"select item, kind, raw from {self.name(0)} where kind is not null "
+            "order by item limit 1"
+        )
+        if not rows:
+            return
+        ((item, kind, raw),) = rows
+        where = self.label(0, item)
+        if kind != "OBJECT":
+            raise self.reject(f"{where} is not an object", row=item)
+        repeated = _repeated_keys(raw)
+        raise self.reject(
+            f"{where} gives the key {repeated!r} twice in one object: which value is meant "
+            "cannot be known",
+            row=item,
+            column=repeated,
+        )
+
+    def check_level(self, index: int, own: list[str]) -> list[str]:
         """Refuse the first record lacking a field, repeating the key, or holding a key
-        that differs from another only in letter case; return the level's columns."""
+        that differs from another only in letter case; keep (as columns) the fields the
+        layout does not name, and return them."""
         level = self.levels[index]
         spec = level.table.json
-        source = self.name(f"level_{index + 1}")
+        source = self.name(index)
         label = lambda item: self.label(index, item)  # noqa: E731
-        entries = _entries(source, level)
-        received = self.sql(
-            f"select prefix, key, min(item) as first from ({entries}) group by all order by first"
-        )
-        # values JSON has no place for, and lists or objects nested too deeply
-        leaves = [p for p in (*level.objects, *level.structural)]
-        non_finite = ", ".join(quote_literal(n) for n in NON_FINITE)
-        for item, prefix, key, value in self.sql(
-            f"select item, prefix, key, value from ({entries}) where (length(value) <= 10 "
-            f"and lower(value) in ({non_finite})) or (left(value, 1) in ('[', '{{') and "
-            f"concat_ws('.', nullif(prefix, ''), key) not in "
-            f"({', '.join(quote_literal(p) for p in leaves) or quote_literal('')})) "
+        for item, entry in self.sql(
+            f'select item, unnest("@odd") from {source} where len("@odd") > 0 '
             "order by item limit 100"
         ):
-            path = f"{prefix}.{key}" if prefix else key
+            path, value = entry["key"], str(entry["value"])
             if value.lower() in NON_FINITE:
                 raise self.diagnose(
                     f"{label(item)}: {path} is {value}, which JSON has no place for"
@@ -558,44 +621,43 @@ class JsonExport:
                 raise self.diagnose(f"{label(item)}: {path} holds a NaN or Infinity") from None
             except RecursionError:
                 raise self.reject(TOO_DEEP) from None
+        received = self.sql(
+            f'select e.key, min(item) from (select item, unnest("@extra") as e, '
+            f'unnest(range(len("@extra"))) as place from {source}) group by e.key '
+            "order by min(item * 100000 + place)"
+        )
         faults: list[_Fault] = []
-        declared = {path.lower(): path for path in (*level.fields, *level.objects)}
-        parents = set(spec.parent_columns)
-        extras: list[_Column] = []
-        seen: dict[str, str] = {}  # lower-case path -> the spelling first seen
-        for prefix, key, first in received:
-            path = f"{prefix}.{key}" if prefix else key
-            if path in declared.values() or (not prefix and key in parents):
-                seen.setdefault(path.lower(), path)
-                continue
+        declared = {
+            path.lower(): path for path in (*level.fields, *level.objects, *spec.parent_columns)
+        }
+        reserved = {n.lower() for n in PROVENANCE_COLUMNS} | {n.lower() for n in own}
+        seen: dict[str, str] = {}
+        extras: list[str] = []
+        for path, first in received:
             other = declared.get(path.lower()) or seen.get(path.lower())
             if other is not None:
-                both = self._has_both(source, prefix, key, other, first)
+                both = self._has_both(source, path, other, first)
                 reason = (
                     f"{label(first)} has both {other!r} and {path!r}: "
                     if both
                     else f"{label(first)} has {path!r} where the layout names {other!r}: "
+                    if other in declared.values()
+                    else f"{label(first)} has {path!r} where an earlier record has {other!r}: "
                 )
-                faults.append(
-                    _Fault(
-                        first,
-                        -1,
-                        self.reject(
-                            reason + "names that differ only in letter case cannot be told apart "
-                            "as columns; rename one",
-                            row=first,
-                            column=path,
-                        ),
-                    )
+                reason += (
+                    "names that differ only in letter case cannot be told apart as columns; "
+                    "rename one"
                 )
+                faults.append(_Fault(first, -1, self.reject(reason, row=first, column=path)))
                 continue
-            if path.lower() in {n.lower() for n in PROVENANCE_COLUMNS}:
+            if path.lower() in reserved:
                 faults.append(
                     _Fault(
                         first,
                         -1,
                         self.reject(
-                            f"{label(first)}: its field {path!r} is a reserved name",
+                            f"{label(first)}: its field {path!r} is a reserved name or one of "
+                            "the export's own fields",
                             row=first,
                             column=path,
                         ),
@@ -603,32 +665,47 @@ class JsonExport:
                 )
                 continue
             seen[path.lower()] = path
-            holder = _map_column(prefix) if prefix else "m"
-            extras.append(_Column(path, holder, key, first))
+            extras.append(path)
         faults += self._missing_fields(source, level, label)
         if spec.key is not None:
             faults += self._repeated_key(source, spec.key, spec.records[0])
-        for name in parents:
+        for name in spec.parent_columns:
             faults += self._parent_given_again(source, name, label)
         if faults:
             raise min(faults, key=lambda fault: (fault.item, fault.order)).rejection
+        for path in extras:
+            found = f'list_filter("@extra", lambda e: e.key = {quote_literal(path)})[1].value'
+            column = quote_identifier(path)
+            self.scratch.execute(f"alter table {source} add column {column} varchar")
+            self.scratch.execute(
+                f'update {source} set {column} = {_text(found)} where len("@extra") > 0'
+            )
         return extras
 
-    def _has_both(self, source: str, prefix: str, key: str, other: str, item: int) -> bool:
-        holder = _map_column(prefix) if prefix else "m"
-        other_key = other.rpartition(".")[2] if prefix else other
-        (both,) = self.sql(
-            f"select map_contains({holder}, {quote_literal(other_key)}) from {source} "
+    def _has_both(self, source: str, path: str, other: str, item: int) -> bool:
+        prefix = path.rpartition(".")[0]
+        keys = (
+            quote_identifier("@keys:" + prefix)
+            if prefix and f"@keys:{prefix}" in self._columns(source)
+            else '"@keys"'
+        )
+        other_key = other.rpartition(".")[2] if keys != '"@keys"' else other
+        ((both,),) = self.sql(
+            f"select list_contains({keys}, {quote_literal(other_key)}) from {source} "
             f"where item = {item}"
         )
-        return bool(both[0])
+        return bool(both)
+
+    def _columns(self, source: str) -> set[str]:
+        return {r[0] for r in self.sql(f"select column_name from (describe {source})")}
 
     def _missing_fields(self, source: str, level: Level, label) -> list[_Fault]:
         presence = []
         for path in level.fields:
-            holder, key = _holder(path)
+            prefix, _, key = path.rpartition(".")
+            keys = quote_identifier("@keys:" + prefix) if prefix else '"@keys"'
             presence.append(
-                f"min(item) filter (where not coalesce(map_contains({holder}, "
+                f"min(item) filter (where not coalesce(list_contains({keys}, "
                 f"{quote_literal(key)}), false))"
             )
         (firsts,) = self.sql(f"select {', '.join(presence)} from {source}")
@@ -638,25 +715,22 @@ class JsonExport:
                 continue
             reason = f"{label(item)} has no field {path!r}"
             prefix = path.rpartition(".")[0]
-            if prefix:
-                # the object it should be in: absent, null or not an object
-                holder, key = _holder(prefix)
-                ((given, kind),) = self.sql(
-                    f"select map_contains({holder}, {quote_literal(key)}), "
-                    f"json_type({holder}[{quote_literal(key)}]) from {source} where item = {item}"
+            if prefix:  # the object it should be in: null or not an object
+                ((kind,),) = self.sql(
+                    f"select {quote_identifier('@kind:' + prefix)} from {source} "
+                    f"where item = {item}"
                 )
-                if given:
+                if kind is not None:
                     reason += f" ({prefix!r} is {_kind_name(kind)}, not an object)"
             faults.append(_Fault(item, order, self.reject(reason, item, path)))
         return faults
 
     def _repeated_key(self, source: str, key: str, records: str) -> list[_Fault]:
-        holder, name = _holder(key)
         rows = self.sql(
             f"select item, first, given from (select item, given, min(item) over "
-            f"(partition by trim(given)) as first from (select item, "
-            f"{_text(f'{holder}[{quote_literal(name)}]')} as given from {source}) "
-            "where given is not null) where item > first order by item limit 1"
+            f"(partition by trim(given)) as first from (select item, {quote_identifier(key)} "
+            f"as given from {source}) where given is not null) where item > first "
+            "order by item limit 1"
         )
         if not rows:
             return []
@@ -669,146 +743,91 @@ class JsonExport:
 
     def _parent_given_again(self, source: str, name: str, label) -> list[_Fault]:
         """A record that repeats its parent's field (a rating's case_id) must agree."""
-        given = _text(f"m[{quote_literal(name)}]")
-        parent = quote_identifier("parent:" + name)
+        given = quote_identifier("@given:" + name)
         rows = self.sql(
-            f"select item, {given}, {parent} from {source} where map_contains(m, "
-            f"{quote_literal(name)}) and {given} is distinct from {parent} order by item limit 1"
+            f"select item, {given}, {quote_identifier(name)} from {source} where "
+            f"{quote_identifier('@has:' + name)} and {given} is distinct from "
+            f"{quote_identifier(name)} order by item limit 1"
         )
         if not rows:
             return []
         ((item, given, parent),) = rows
-        where = label(item)
-        outer, _, inner = where.partition(", ")
+        outer, _, inner = label(item).partition(", ")
         reason = (
-            f"{outer} ({name} {parent!r}), {inner} gives {name} {given!r}: a rating is its "
-            f"case's, and a {name} it gives must be its case's"
+            f"{outer} ({name} {parent!r}), {inner} gives {name} {given!r}: a record in a "
+            f"list inside another gives, if any, the {name} of the one it is in"
         )
         return [_Fault(item, -1, self.reject(reason, item, name))]
 
-    def refuse_odd_records(self, index: int) -> None:
-        """Refuse the first record that is not an object, or gives a key twice."""
-        source = self.name(f"level_{index + 1}")
-        rows = self.sql(
-            f"select item, kind, raw from {source} where m is null order by item limit 1"
-        )
-        if not rows:
-            return
-        ((item, kind, raw),) = rows
-        where = self.label(index, item)
-        if kind != "OBJECT":
-            raise self.reject(f"{where} is not an object", row=item)
-        repeated = _repeated_keys(raw)
-        raise self.reject(
-            f"{where} gives the key {repeated!r} twice in one object: which value is meant "
-            "cannot be known",
-            row=item,
-            column=repeated,
-        )
-
     def build_nested_level(self) -> None:
-        """The second level's records (a case's ratings), numbered through the file."""
+        """The second level's records (a case's ratings), numbered through the file; a
+        case whose list is not one of objects (or gives a key twice) is refused."""
         level = self.levels[1]
         spec = level.table.json
-        inner = spec.records[1]
-        lists = self.name("lists")
-        parent = ", ".join(
-            f"{_text(f'm[{quote_literal(n)}]')} as {quote_identifier('parent:' + n)}"
-            for n in spec.parent_columns
+        inner_list = spec.records[1]
+        listed = quote_identifier("@list:" + inner_list)
+        parents = ", ".join(quote_identifier(n) for n in spec.parent_columns)
+        numbered = (
+            f"select parent, {parents}, ok, before, "
+            "unnest(case when ok then range(1, len(maps) + 1) else [0] end) as sub, "
+            "unnest(case when ok then maps else [null] end) as m from ("
+            f"select *, coalesce(sum(case when ok then len(maps) end) over (order by parent "
+            "rows between unbounded preceding and current row), 0) - "
+            "coalesce(case when ok then len(maps) end, 0) as before from ("
+            "select *, maps is not null and list_count(maps) = len(maps) as ok from ("
+            f"select item as parent, {parents}, try_cast({listed} as MAP(VARCHAR, JSON)[]) "
+            f'as maps from {self.name(0)} where list_contains("@keys", '
+            f"{quote_literal(inner_list)}))))"
         )
-        parent_names = ", ".join(quote_identifier("parent:" + n) for n in spec.parent_columns)
+        items = f"select *, case when sub > 0 then before + sub end as item from ({numbered})"
         self.scratch.execute(
-            f"create table {lists} as select parent, {parent_names}, maps, "
-            f"case when maps is null then json_type(listed) end as kind, "
-            f"case when maps is null then listed end as listed from (select item as parent, "
-            f"{parent}, m[{quote_literal(inner)}] as listed, "
-            f"try_cast(m[{quote_literal(inner)}] as MAP(VARCHAR, JSON)[]) as maps "
-            f"from {self.name('level_1')} where map_contains(m, {quote_literal(inner)}))"
+            f"create table {self.name(1)} as select *, item::integer as _source_row, "
+            f"{self.provenance} from ({_level_sql(items, level, spec.parent_columns)})"
         )
-        odd = self.sql(
-            f"select parent, kind from {lists} where maps is null order by parent limit 1"
+        odd = self.sql(f"select parent from {self.name(1)} where sub = 0 order by parent limit 1")
+        if not odd:
+            return
+        ((item,),) = odd
+        outer = f"{self.list_key} item {item}"
+        ((kind, before),) = self.sql(
+            f"select json_type({listed}), (select coalesce(sum(sub), 0)::bigint from "
+            f"(select parent, max(sub) as sub from {self.name(1)} where parent < {item} "
+            f"group by parent)) from {self.name(0)} where item = {item}"
         )
-        if odd:
-            ((item, kind),) = odd
-            outer = f"{self.list_key} item {item}"
-            if kind != "ARRAY":
-                raise self.reject(f"{outer}: {inner!r} is not a list", column=inner)
-            (before,) = self.sql(
-                f"select coalesce(sum(len(maps)), 0) from {lists} where parent < {item}"
-            )[0]
-            text = self.sql(
-                f"select unnest(cast(listed as JSON[]))::varchar from {lists} where parent = {item}"
-            )
-            for sub, (raw,) in enumerate(text, start=1):
-                if not isinstance(json.loads(raw), dict):
-                    raise self.reject(
-                        f"{outer}, {inner} item {sub} is not an object", row=before + sub
-                    )
-                if (repeated := _repeated_keys(raw)) is not None:
-                    raise self.reject(
-                        f"{outer}, {inner} item {sub} gives the key {repeated!r} twice in one "
-                        "object: which value is meant cannot be known",
-                        row=before + sub,
-                        column=repeated,
-                    )
-            raise self.reject(f"{outer}: {inner!r} cannot be read")
-        self.scratch.execute(
-            f"create table {self.name('level_2')} as select *{_object_columns(level)} from ("
-            f"select parent, sub, before + sub as item, {parent_names}, m, "
-            "cast(null as JSON) as kind, cast(null as VARCHAR) as raw from ("
-            f"select parent, {parent_names}, before, unnest(range(1, len(maps) + 1)) as sub, "
-            f"unnest(maps) as m from (select *, sum(len(maps)) over (order by parent rows "
-            f"between unbounded preceding and current row) - len(maps) as before from {lists})))"
+        if kind != "ARRAY":
+            raise self.reject(f"{outer}: {inner_list!r} is not a list", column=inner_list)
+        text = self.sql(
+            f"select unnest(cast({listed} as JSON[]))::varchar from {self.name(0)} "
+            f"where item = {item}"
         )
+        for sub, (raw,) in enumerate(text, start=1):
+            if not isinstance(json.loads(raw), dict):
+                raise self.reject(
+                    f"{outer}, {inner_list} item {sub} is not an object", row=before + sub
+                )
+            if (repeated := _repeated_keys(raw)) is not None:
+                raise self.reject(
+                    f"{outer}, {inner_list} item {sub} gives the key {repeated!r} twice in one "
+                    "object: which value is meant cannot be known",
+                    row=before + sub,
+                    column=repeated,
+                )
+        raise self.reject(f"{outer}: {inner_list!r} cannot be read")
 
-    def write_table(
-        self,
-        index: int,
-        document: dict,
-        columns: list[_Column],
-        sha256: str,
-        loaded_at: dt.datetime,
-    ) -> StagedJson:
-        """The level's rows as raw keeps them, with provenance, in the scratch database."""
+    def staged(self, index: int, extras: list[str]) -> StagedJson:
         table = self.tables[index]
         names: dict[str, str] = {}
-        for column in columns:
-            if (clash := names.get(column.name.lower())) is not None:
+        for column in (*table.columns, *extras):
+            if (clash := names.get(column.lower())) is not None:
                 raise self.reject(
-                    f"the fields {clash!r} and {column.name!r} would both be the column "
-                    f"{column.name!r} of {table.qualified_name} (names are compared "
-                    "whatever their letter case)",
-                    column=column.name,
+                    f"the fields {clash!r} and {column!r} would both be the column "
+                    f"{column!r} of {table.qualified_name} (names are compared whatever "
+                    "their letter case)",
+                    column=column,
                 )
-            names[column.name.lower()] = column.name
-        selected = []
-        for column in columns:
-            if column.holder is None:
-                value = json_text(field_at(document, column.key))
-                selected.append(f"{'null' if value is None else quote_literal(value)}::varchar")
-            elif column.holder.startswith('"parent:'):
-                selected.append(column.holder)
-            else:
-                selected.append(_text(f"{column.holder}[{quote_literal(column.key)}]"))
-        target = self.name(table.name)
-        self.scratch.execute(
-            f"create table {target} as select "
-            + "".join(
-                f"{v} as {quote_identifier(c.name)}, "
-                for v, c in zip(selected, columns, strict=True)
-            )
-            + f"{quote_literal(self.file)} as _source_file, {quote_literal(sha256)} as "
-            f"_source_sha256, item::integer as _source_row, "
-            f"{quote_literal(loaded_at.isoformat(sep=' '))}::timestamp as _loaded_at "
-            f"from {self.name(f'level_{index + 1}')} order by item"
-        )
-        (rows,) = self.sql(f"select count(*) from {target}")[0]
-        extras = [c.name for c in columns if c.name not in table.columns]
-        return StagedJson(table, target, extras, rows)
-
-    def drop_work_tables(self) -> None:
-        for what in ("level_1", "level_2", "lists"):
-            self.scratch.execute(f"drop table if exists {self.name(what)}")
+            names[column.lower()] = column
+        ((rows,),) = self.sql(f"select count(*) from {self.name(index)}")
+        return StagedJson(table, self.name(index), extras, rows)
 
 
 def _repeated_keys(raw: str | None) -> str | None:
@@ -869,39 +888,34 @@ def stage_json(
     workdir: Path,
     sha256: str,
     loaded_at: dt.datetime,
-) -> tuple[list[StagedJson], list[str]]:
+) -> list[StagedJson]:
     """Land an export's records as rows of its raw tables (in the scratch database).
 
     Refused, naming the place: bytes that are not one UTF-8 JSON object (line and
     column), a format version the layout does not list, a file name that disagrees
     with the inspection id, a missing required field, the key (``case_id``) given
     twice, a key given twice in one object, keys differing only in letter case. Where
-    a file has several faults in its records, the first record's is named. Returns
-    the staged tables and the warnings (fields kept that the layout does not name).
+    a file has several faults in its records, the first record's is named. Fields the
+    layout does not name are kept as columns (``StagedJson.extra_columns``). The staged
+    tables hold working columns beside the raw ones (named ``@...``): move the raw
+    table's columns, the extras and the provenance.
     """
-    export = JsonExport(scratch, prefix, file, path, tables, workdir)
+    export = JsonExport(scratch, prefix, file, path, tables, workdir, sha256, loaded_at)
     try:
-        document = export.read_document()
-        export.refuse_odd_records(0)
+        document = export.read()
+        export.refuse_odd_records()
         own = export.check_document(document)
         staged = []
-        for index, table in enumerate(tables):
+        for index in range(len(tables)):
             if index == 1:
                 export.build_nested_level()
-                export.refuse_odd_records(1)
-            level = export.levels[index]
-            parents = [
-                _Column(n, quote_identifier("parent:" + n), n) for n in table.json.parent_columns
-            ]
             first = own if index == 0 else []
-            extras = export.check_level(index, first)
-            declared = [_Column(p, *_holder(p)) for p in table.json.fields]
-            staged.append(
-                export.write_table(
-                    index, document, [*first, *parents, *declared, *extras], sha256, loaded_at
-                )
+            extras = export.check_level(
+                index, [*tables[0].json.document_columns, *first] if index == 0 else []
             )
-            del level
-        return staged, export.warnings
-    finally:
-        export.drop_work_tables()
+            staged.append(export.staged(index, [*first, *extras]))
+        return staged
+    except BaseException:
+        for index in range(len(tables)):
+            scratch.execute(f"drop table if exists {export.name(index)}")
+        raise

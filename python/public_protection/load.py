@@ -32,6 +32,7 @@ from public_protection.json_exports import stage_json
 from public_protection.layout import (
     DEMO_MANIFEST,
     LANDING_FOLDERS,
+    PROVENANCE_COLUMNS,
     RAW_TABLES,
     RawTable,
 )
@@ -390,9 +391,10 @@ def _stage_file(
     (``json_exports``); CSV files and workbooks are read in Python, chunk by chunk.
     """
     if path.suffix.lower() == ".json":
-        landed, warnings = stage_json(
+        landed = stage_json(
             scratch, f"file_{number}", name, path, _tables_of(name), workdir, sha256, loaded_at
         )
+        warnings: list[str] = []
         staged = [StagedSheet(s.table, s.scratch_table, s.extra_columns, s.rows) for s in landed]
     else:
         sheets = _read_file(name, path)
@@ -444,9 +446,15 @@ def _move_in(con: duckdb.DuckDBPyConnection, staged: StagedFile, loaded_at: dt.d
                     f"alter table {sheet.table.qualified_name} "
                     f"add column {quote_identifier(extra)} varchar"
                 )
+        # the raw table's columns by name: a JSON export's staged table has working
+        # columns beside them
+        columns = ", ".join(
+            quote_identifier(c)
+            for c in (*sheet.table.columns, *sheet.extra_columns, *PROVENANCE_COLUMNS)
+        )
         con.execute(
             f"insert into {sheet.table.qualified_name} by name "
-            f"select * from scratch.{sheet.scratch_table}"
+            f"select {columns} from scratch.{sheet.scratch_table}"
         )
     con.execute(
         "insert or replace into raw.source_files "

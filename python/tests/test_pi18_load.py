@@ -453,3 +453,134 @@ def test_earlier_exports_are_superseded_not_compared_and_each_unreadable_ref_is_
     assert flow["quarantined: unknown question ref"] == 2
     assert flow["quarantined: missing question ref"] == 1
     assert not [step for step in flow if "duplicate" in step]
+
+
+def test_unknown_fields_are_kept_at_every_level_with_a_warning_naming_their_path(landing, db):
+    kept = case("PI18-DTV-0001", team="North")
+    kept["mappa"]["band"] = "B"
+    kept["flags"]["mental_health"] = True
+    kept["ratings"][0]["score"] = 3
+    document = export(kept, source_system="CAT 2.1")
+    document["inspection"]["region"] = "North East"
+    write(landing, f"PI18_{INSPECTION}.json", document)
+    report = load_landing(db, landing)
+    assert query(
+        db,
+        'select source_system, "inspection.region", team, "mappa.band", '
+        '"flags.mental_health" from raw.pi18_cases',
+    ) == [("CAT 2.1", "North East", "North", "B", "true")]
+    assert query(db, "select ref, score from raw.pi18_ratings order by _source_row") == [
+        ("2.1.3", "3"),
+        ("2.1.3a", None),
+    ]
+    (outcome,) = [o for o in report.outcomes if o.file.startswith("pi18/")]
+    name = f"pi18/PI18_{INSPECTION}.json"
+    assert (
+        f"{name} [pi18_cases]: kept unknown column(s) inspection.region, source_system, "
+        "team, mappa.band, flags.mental_health in raw.pi18_cases"  # a record's, then its objects'
+    ) in outcome.warnings
+    assert f"{name} [pi18_ratings]: kept unknown column(s) score in raw.pi18_ratings" in (
+        outcome.warnings
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"ROSH": "High"}, "cases item 2 has both 'rosh' and 'ROSH': names that differ only"),
+        ({"Team": "N", "team": "S"}, "cases item 2 has both 'Team' and 'team'"),
+    ],
+)
+def test_keys_differing_only_in_letter_case_are_refused_naming_the_case(
+    landing, db, fields, reason
+):
+    document = export(case("PI18-DTV-0001"), case("PI18-DTV-0002", **fields))
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", document)
+    assert reason in message and "row 2" in message
+
+
+def test_a_contract_field_spelt_in_another_letter_case_is_refused_naming_both(landing, db):
+    spelt = case("PI18-DTV-0002")
+    spelt["Sex"] = spelt.pop("sex")
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", export(case("PI18-DTV-1"), spelt))
+    assert "cases item 2 has 'Sex' where the layout names 'sex'" in message
+
+
+@pytest.mark.parametrize(("holder", "leaf"), [("mappa", "eligible"), ("flags", "domestic_abuse")])
+def test_a_null_object_is_refused_as_a_missing_field_naming_the_case(landing, db, holder, leaf):
+    document = export(case("PI18-DTV-0001"), case("PI18-DTV-0002", **{holder: None}))
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", document)
+    assert f"cases item 2 has no field '{holder}.{leaf}' ('{holder}' is null" in message
+    assert "row 2" in message and f"column '{holder}.{leaf}'" in message
+
+
+def test_a_rating_may_repeat_its_own_case_id_but_not_another(landing, db):
+    repeating = case("PI18-DTV-0002")
+    repeating["ratings"][1]["case_id"] = "PI18-DTV-0002"
+    write(landing, f"PI18_{INSPECTION}.json", export(case("PI18-DTV-0001"), repeating))
+    load_landing(db, landing)
+    assert query(db, "select case_id, ref from raw.pi18_ratings where _source_row = 4") == [
+        ("PI18-DTV-0002", "2.1.3a")
+    ]
+    assert (
+        "case_id"
+        not in [c for (c,) in query(db, "select column_name from (describe raw.pi18_ratings)")][1:]
+    )
+    repeating["ratings"][1]["case_id"] = "PI18-DTV-0001"
+    message = reject(
+        landing, db, f"PI18_{INSPECTION}.json", export(case("PI18-DTV-0001"), repeating)
+    )
+    assert (
+        "cases item 2 (case_id 'PI18-DTV-0002'), ratings item 2 gives case_id 'PI18-DTV-0001'"
+    ) in message
+    assert "row 4" in message
+
+
+def test_a_key_given_twice_in_one_object_is_refused_naming_the_place(landing, db):
+    text = json.dumps(export(case("PI18-DTV-0001"), case("PI18-DTV-0002")))
+    twice = text.replace('"rating": "No"', '"rating": "No", "rating": "Yes"', 1)
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", twice)
+    assert "cases item 1, ratings item 1 gives the key 'rating' twice in one object" in message
+    twice = text.replace('"sex": "Male"', '"sex": "Male", "sex": "Female"', 1)
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", twice)
+    assert "cases item 1 gives the key 'sex' twice in one object" in message
+
+
+def test_a_provenance_name_in_a_record_is_refused_naming_the_place(landing, db):
+    document = export(case("PI18-DTV-0001"), case("PI18-DTV-0002", _source_row="7"))
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", document)
+    assert "cases item 2: its field '_source_row' is a reserved name" in message
+
+
+def test_an_export_whose_cases_are_not_its_last_field_loads_the_same(landing, db):
+    document = export(case("PI18-DTV-0001"), case("PI18-DTV-0002"))
+    write(landing, f"PI18_{INSPECTION}.json", document)
+    load_landing(db, landing)
+    rows = "select * exclude (_loaded_at, _source_sha256) from raw.{} order by all"
+    before = [query(db, rows.format(t)) for t in ("pi18_cases", "pi18_ratings")]
+    reordered = {"cases": document.pop("cases"), **document}
+    write(landing, f"PI18_{INSPECTION}.json", reordered)
+    load_landing(db, landing)
+    assert [query(db, rows.format(t)) for t in ("pi18_cases", "pi18_ratings")] == before
+    assert [len(rows) for rows in before] == [2, 4]
+
+
+@pytest.mark.parametrize(
+    ("literal", "reason"),
+    [
+        ("NaN", "NaN is not a JSON value"),
+        ("-Infinity", "-Infinity is not a JSON value"),
+        ("nan", "Expecting value"),
+        ("inf", "Expecting value"),
+    ],
+)
+def test_a_value_json_has_no_place_for_in_a_record_is_refused_with_its_place(
+    landing, db, literal, reason
+):
+    text = json.dumps(export(case("PI18-DTV-0001"), case("PI18-DTV-0002")), indent=1)
+    lines = text.splitlines()
+    at = [i for i, line in enumerate(lines) if '"notes"' in line][1]
+    lines[at] = lines[at].replace('"..."', literal)
+    message = reject(landing, db, f"PI18_{INSPECTION}.json", "\n".join(lines))
+    column = lines[at].index(literal) + 1
+    assert f"invalid JSON at line {at + 1}, column {column}: {reason}" in message
