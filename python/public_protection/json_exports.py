@@ -391,15 +391,26 @@ def _level_sql(inner: str, level: Level, parents: tuple[str, ...]) -> str:
                 f"then coalesce(json_type({o_holder}[{quote_literal(o_key)}]), 'NULL') end "
                 f"as {quote_identifier('@kind:' + prefix)}"
             )
+        # the usual record has only the layout's keys: its entries are not looked at
         extra.append(
-            f"list_filter({entries}, lambda e: not list_contains({_keys_list(inside)}, e.key))"
+            f"case when list_has_all({_keys_list(inside)}, coalesce(map_keys({holder}), [])) "
+            f"then [] else list_filter({entries}, lambda e: not list_contains("
+            f"{_keys_list(inside)}, e.key)) end"
         )
         skip = [*level.objects, *level.structural]
         leaves.append(
             f"list_filter({entries}, lambda e: not list_contains({_keys_list(skip)}, e.key))"
         )
     columns.append(f'list_concat({", ".join(extra)}) as "@extra"')
-    columns.append(f'list_filter(list_concat({", ".join(leaves)}), {odd}) as "@odd"')
+    # values as one text: the usual record has none starting [ { or a letter of NaN or inf
+    values = " || ".join(
+        f"array_to_string(coalesce(map_values({h}), [])::VARCHAR[], chr(1))"
+        for h in ["m", *(_map_column(p) for p in level.objects)]
+    )
+    columns.append(
+        f"case when not regexp_matches(chr(1) || {values}, '\\x01([-+]?[nNiI]|[\\[{{])') "
+        f'then [] else list_filter(list_concat({", ".join(leaves)}), {odd}) end as "@odd"'
+    )
     for name in level.structural:
         columns.append(f"m[{quote_literal(name)}] as {quote_identifier('@list:' + name)}")
     for name in parents:
