@@ -57,22 +57,28 @@ duplicates_marked as (
         -- Rows of a superseded inspection or export are compared among themselves
         -- only: a later export repeating (or correcting) a case replaces it, it is
         -- neither its duplicate nor a conflict.
-        -- A row with no case reference is a group of its own (quarantined for it).
-        row_number() over (
-            partition by
-                case_rows.programme,
-                {{ readable_or_own_row('case_rows', ['case_key']) }},
-                case_rows.is_superseded_inspection,
-                case_rows.row_fingerprint
-            order by case_rows.source_file, case_rows.source_row
-        ) as copy_number,
+        -- A row with no case reference is on its own (quarantined for it).
+        case
+            when case_rows.case_key is null then 1
+            else row_number() over (
+                partition by
+                    case_rows.programme,
+                    case_rows.case_key,
+                    case_rows.is_superseded_inspection,
+                    case_rows.row_fingerprint
+                order by case_rows.source_file, case_rows.source_row
+            )
+        end as copy_number,
         -- the same case received with different content cannot be trusted
-        count(distinct case_rows.row_fingerprint) over (
-            partition by
-                case_rows.programme,
-                {{ readable_or_own_row('case_rows', ['case_key']) }},
-                case_rows.is_superseded_inspection
-        ) as versions_of_case
+        case
+            when case_rows.case_key is null then 1
+            else count(distinct case_rows.row_fingerprint) over (
+                partition by
+                    case_rows.programme,
+                    case_rows.case_key,
+                    case_rows.is_superseded_inspection
+            )
+        end as versions_of_case
     from case_rows
     left join unreadable_judgements
         on

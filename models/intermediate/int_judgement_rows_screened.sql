@@ -45,26 +45,33 @@ received as (
         sampled_cases.case_key is not null as is_sample_case,
         superseded_case_rows.superseded_rule,
         -- compared among rows of the same standing, as their case rows are. A row
-        -- whose case or ref cannot be read is a group of its own: unreadable refs
-        -- are not one ref, so each is quarantined, none a copy of another
-        row_number() over (
-            partition by
-                received_rows.programme,
-                superseded_case_rows.superseded_rule is not null,
-                {{ readable_or_own_row(
-                    'received_rows', ['case_key', 'source_ref']
-                ) }},
-                received_rows.answer
-            order by received_rows.source_file, received_rows.source_row
-        ) as copy_number,
-        count(distinct coalesce(received_rows.answer, '')) over (
-            partition by
-                received_rows.programme,
-                superseded_case_rows.superseded_rule is not null,
-                {{ readable_or_own_row(
-                    'received_rows', ['case_key', 'source_ref']
-                ) }}
-        ) as versions_of_answer
+        -- whose case or ref cannot be read is on its own: unreadable refs are not
+        -- one ref, so each is quarantined, none a copy of another (the windows keep
+        -- plain columns as keys; their NULL group is simply not used)
+        case
+            when received_rows.case_key is null or received_rows.source_ref is null
+                then 1
+            else row_number() over (
+                partition by
+                    received_rows.programme,
+                    received_rows.case_key,
+                    superseded_case_rows.superseded_rule is not null,
+                    received_rows.source_ref,
+                    received_rows.answer
+                order by received_rows.source_file, received_rows.source_row
+            )
+        end as copy_number,
+        case
+            when received_rows.case_key is null or received_rows.source_ref is null
+                then 1
+            else count(distinct coalesce(received_rows.answer, '')) over (
+                partition by
+                    received_rows.programme,
+                    received_rows.case_key,
+                    superseded_case_rows.superseded_rule is not null,
+                    received_rows.source_ref
+            )
+        end as versions_of_answer
     from received_rows
     left join superseded_case_rows
         on
