@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -31,6 +32,7 @@ MATCHED_TRUSTS = {
 }
 OMI2_QUESTIONS = ("RH05", "RH08", "RH09", "RH10", "RV03", "RV04", "DL12")
 QI_QUESTIONS = ("2.2", "2.5a", "2.5b", "2.5c", "4.3", "4.4", "5.1")
+QI_PLANNING = "3.1"  # question 8, harmonised beyond the bulletin (contract section 3)
 ETHNIC = {
     "W1",
     "W2",
@@ -162,6 +164,12 @@ def _norm(value) -> str:
     return "" if value is None else str(value).strip().lower()
 
 
+def _qi_ref(value) -> str:
+    """A question ref by the contract's rule: letter case ignored, spaces removed, a
+    comma read as a point, a leading Q dropped (a date Excel made of it matches none)."""
+    return re.sub(r"\s+", "", _norm(value)).replace(",", ".").removeprefix("q")
+
+
 def read_qi(landing: Path) -> tuple[list[dict], Counter]:
     counts: Counter = Counter()
     case_rows, judgements = [], defaultdict(dict)
@@ -169,7 +177,7 @@ def read_qi(landing: Path) -> tuple[list[dict], Counter]:
         workbook = openpyxl.load_workbook(path, read_only=True)
         case_rows += _sheet(workbook, "Cases")
         for row in _sheet(workbook, "Judgements"):
-            judgements[row["Case ID"]][_norm(row["Question ref"])] = _norm(row["Answer"])
+            judgements[row["Case ID"]][_qi_ref(row["Question ref"])] = _norm(row["Answer"])
         workbook.close()
     counts["rows"] = len(case_rows)
     by_id = defaultdict(list)
@@ -228,6 +236,11 @@ def read_qi(landing: Path) -> tuple[list[dict], Counter]:
             "answers": [
                 {"yes": "Yes", "no": "No"}.get(answers.get(q, ""), "") for q in QI_QUESTIONS
             ],
+            # every matched ref's answer, the planning question's too
+            "answers_by_ref": {
+                q: {"yes": "Yes", "no": "No"}.get(answers.get(q, ""), "")
+                for q in (*QI_QUESTIONS, QI_PLANNING)
+            },
         }
         cases.append(case)
     counts["sample"] = len(cases)
