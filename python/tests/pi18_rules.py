@@ -34,13 +34,6 @@ from programme_oracle import (
 
 PROGRAMME = "PI18"
 KEY_PREFIX = "PI18:"
-# PI18's date rules (fieldwork within the programme's years, no order starting after
-# the fieldwork's end, no export before it started), being added to the warehouse on
-# another branch with a demo that keeps them. Until they land, the committed demo
-# holds a case that breaks one (an order starting after its inspection) and the
-# warehouse keeps it: set True when they land, and the hand-written exports gain a
-# case breaking each (test_pi18_oracle.py).
-DATE_RULES_LANDED = False
 BASELINE = "Q&I"  # section 3: PI18's grades compare its sources with Q&I's
 FIELDWORK_YEARS = (2018, 2019)  # section 9's title
 NATIONAL_SAMPLE = True  # section 6: every area counts
@@ -191,18 +184,17 @@ def latest_exports(exports: dict[str, dict]) -> set[str]:
     return {name for _, name in latest.values()}
 
 
-def unreadable(export: dict, case: dict) -> str | None:
+def unreadable(export: dict, case: dict, now: dt.datetime) -> str | None:
     """Why a case row is quarantined (sections 5 and 9), or None when it can be read.
 
-    Then, once DATE_RULES_LANDED, the PI18 date rules: the fieldwork's end readable
-    and both its ends within the programme's years, the order or licence starting
-    no later than the fieldwork's end, no export before the fieldwork started.
+    ``now``: the clock, read once, for section 5's one rule that reads it (an export
+    made in the future is a typo).
     """
     exported = timestamp(received(export.get("exported_at")))
     inspection = (received(field(export, "inspection.id")) or "").upper()
     service = re.fullmatch(r"PI18-\d{4}-\d{2}-(.+)", inspection)
     begun, ended = (
-        date(received(field(export, f"inspection.fieldwork_{end}"))) for end in ("start", "end")
+        date(received(field(export, f"inspection.fieldwork_{e}"))) for e in ("start", "end")
     )
     start = date(received(case.get("start_date")))
     born_text = received(case.get("date_of_birth"))
@@ -214,38 +206,45 @@ def unreadable(export: dict, case: dict) -> str | None:
         or (code(case, path) is not None and code(case, path) not in values)
     ]
     first, last = FIELDWORK_YEARS
-    checks = [  # (reason, test), in turn: a test runs only when those before it pass
+    checks = (  # (reason, test), in turn: a test runs only when those before it pass
         ("missing case reference", lambda: received(case.get("case_id")) is None),
         ("unreadable date: exported_at", lambda: exported is None),
+        ("unreadable date: inspection.fieldwork_start", lambda: begun is None),
+        ("unreadable date: inspection.fieldwork_end", lambda: ended is None),
+        ("unreadable date: start_date", lambda: start is None),
+        ("unreadable date: date_of_birth", lambda: born_text is not None and born is None),
+        # the date rules, as OMI2's
+        (
+            "fieldwork outside the programme's years",
+            lambda: not (first <= begun.year <= last and first <= ended.year <= last),
+        ),
+        ("fieldwork ends before it starts", lambda: ended < begun),
+        ("exported before the fieldwork", lambda: exported < midnight(begun)),
+        ("exported in the future", lambda: exported > now),
+        ("start date after the fieldwork", lambda: start > ended),
+        # 18 at the start, at most 110 at the inspection: the bound without a DOB
+        (
+            "start date 92 years before the fieldwork",
+            lambda: start < begun.replace(year=begun.year - 92),
+        ),
+        # the codes
         ("inspection id of no service", lambda: service is None or service[1] not in SERVICES),
         (
             "unknown code: inspection.agency",
             lambda: code(export, "inspection.agency") not in AGENCY,
         ),
-        ("unreadable date: inspection.fieldwork_start", lambda: begun is None),
-        ("unreadable date: start_date", lambda: start is None),
-        ("unreadable date: date_of_birth", lambda: born_text is not None and born is None),
         (f"unknown code: {unknown}", lambda: bool(unknown)),
         ("missing or unknown pcc_area", lambda: code(case, "pcc_area") not in AREAS),
         (
             "age under 18 or over 110 at start_date",
             lambda: born is not None and not 18 <= whole_years(born, start) <= 110,
         ),
-    ]
-    if DATE_RULES_LANDED:
-        checks += [
-            ("unreadable date: inspection.fieldwork_end", lambda: ended is None),
-            (
-                "fieldwork outside the programme's years",
-                lambda: not (first <= begun.year <= last and first <= ended.year <= last),
-            ),
-            ("start date after the fieldwork", lambda: start > ended),
-            (
-                "exported before the fieldwork",
-                lambda: exported < dt.datetime.combine(begun, dt.time(), dt.UTC),
-            ),
-        ]
+    )
     return next((reason for reason, failed in checks if failed()), None)
+
+
+def midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), dt.UTC)
 
 
 def attributes(export: dict, case: dict) -> dict[str, object]:
@@ -304,6 +303,7 @@ def read_pi18(landing: Path) -> Reading:
     (unreadable, or the same case_id with different content), else in the sample."""
     exports = read_exports(landing)
     counted = latest_exports(exports)
+    now = dt.datetime.now(dt.UTC)
     rows: list[Row] = []
     copies = defaultdict(list)  # case_id -> (file, place, export, case), counted exports
     for name, export in sorted(exports.items()):
@@ -317,7 +317,7 @@ def read_pi18(landing: Path) -> Reading:
         versions = {content(case) for *_, case in found}
         seen = set()
         for name, number, export, case in found:
-            reason = unreadable(export, case)
+            reason = unreadable(export, case, now)
             if content(case) in seen and ref is not None:
                 rows.append(Row(name, number, "duplicate"))
             elif reason or len(versions) > 1 or ref is None:

@@ -26,7 +26,6 @@ import pytest
 from extract_rules import read_qi
 from pi18_rules import (
     BASELINE,
-    DATE_RULES_LANDED,
     GRADES,
     MATCHED_AREAS,
     NATIONAL_SAMPLE,
@@ -171,15 +170,19 @@ EDGE_CASES = [
         offence="Public order",
     ),
     case("PI18-KSS-0015", rosh_classification_reasonable="Perhaps"),  # an unknown code
+    # section 5's date rules, against the KSS fieldwork
+    case("PI18-KSS-0016", start_date="2018-09-15"),  # the day after the fieldwork ended
+    case("PI18-KSS-0017", start_date="2018-09-14"),  # its last day
+    case("PI18-KSS-0018", date_of_birth=None, start_date="1926-09-02"),  # 92 years and a day
+    case("PI18-KSS-0019", date_of_birth=None, start_date="1926-09-03"),  # 92 years
 ]
-if DATE_RULES_LANDED:
-    EDGE_CASES.append(case("PI18-KSS-0016", start_date="2018-09-15"))  # after the fieldwork
 
 
 def hand_written_exports() -> dict[str, dict]:
-    """Four inspections: DTV's re-export _2 made before its first export (the first
-    counts), NPS London's _9 and _20 made at once (_20 counts, not _9, the later
-    text), the edge cases in KSS's export and two of them again in NPS-SEE's."""
+    """DTV's re-export _2 made before its first export (the first counts), NPS London's
+    _9 and _20 made at once (_20 counts, not _9, the later text), the edge cases in
+    KSS's export and two of them again in NPS-SEE's, and five exports breaking a date
+    rule each."""
     dtv, lon, kss, see = (
         "PI18-2018-09-DTV",
         "PI18-2018-09-NPS-LON",
@@ -203,14 +206,18 @@ def hand_written_exports() -> dict[str, dict]:
         f"PI18_{kss}.json": export(kss, " crc ", "2018-10-05T09:00:00Z", EDGE_CASES),
         f"PI18_{see}.json": export(see, "NPS", "2018-10-08T09:00:00Z", again),
     }
-    if DATE_RULES_LANDED:  # fieldwork outside 2018-2019; an export before its fieldwork
-        cgm, wal = "PI18-2017-09-CGM", "PI18-2018-09-WAL"
-        exports[f"PI18_{cgm}.json"] = export(
-            cgm, "CRC", "2017-10-20T09:00:00Z", [case("PI18-CGM-0001", start_date="2017-01-15")],
-            fieldwork=("2017-09-04", "2017-09-15"),
-        )  # fmt: skip
-        exports[f"PI18_{wal}.json"] = export(
-            wal, "CRC", "2018-09-01T09:00:00Z", [case("PI18-WAL-0001")]
+    # Exports whose fieldwork or export time breaks a date rule: every case quarantined.
+    broken = {
+        "PI18-2017-09-CGM": ("2017-10-20T09:00:00Z", ("2017-09-04", "2017-09-15")),
+        "PI18-2018-09-TV": ("2018-10-20T09:00:00Z", ("2018-09-14", "2018-09-03")),
+        "PI18-2018-09-MER": ("2018-10-20T09:00:00Z", ("2018-09-03", "2018-09-31")),
+        "PI18-2018-09-WAL": ("2018-09-02T23:59:00Z", ("2018-09-03", "2018-09-14")),
+        "PI18-2018-09-HIOW": ("2999-10-20T09:00:00Z", ("2018-09-03", "2018-09-14")),
+    }
+    for inspection, (exported_at, fieldwork) in broken.items():
+        cases = [case(f"PI18-{inspection.split('-', 3)[3]}-0001", start_date="2017-01-15")]
+        exports[f"PI18_{inspection}.json"] = export(
+            inspection, "CRC", exported_at, cases, fieldwork=fieldwork
         )
     return exports
 
@@ -254,15 +261,16 @@ def test_the_latest_export_by_exported_at_then_number_counts(warehouse):
     assert superseded == reading.superseded_files
 
 
-def test_the_hand_written_re_exports_count_as_the_contract_says(hand_written):
+def test_the_oracle_reads_the_hand_written_exports_as_they_were_written(hand_written):
+    """The oracle's reading of the exports made for it, by their author's intent."""
     _, reading, _, _ = hand_written
-    # the oracle's own reading of section 9 on the exports made for it
     assert reading.superseded_files == {
         "PI18_PI18-2018-09-DTV_2.json",
         "PI18_PI18-2018-09-NPS-LON_9.json",
     }
-    assert {"PI18-DTV-0002", "PI18-LON-0020"} <= set(reading.sample)
-    assert not {"PI18-DTV-0099", "PI18-LON-0009"} & set(reading.sample)
+    kss = [f"KSS-{n:04d}" for n in (1, 4, 6, 7, 12, 13, 14, 17, 19)]
+    in_the_sample = ["DTV-0001", "DTV-0002", "LON-0020", "SEE-0001", *kss]
+    assert sorted(reading.sample) == sorted(f"PI18-{case_id}" for case_id in in_the_sample)
 
 
 def test_every_case_row_ends_where_the_contract_says(warehouse):
