@@ -47,3 +47,14 @@
             then try_strptime({{ text_expression }}, '%d/%m/%Y')::date
     end
 {%- endmacro %}
+
+{#
+    A YYYY-MM-DD date (ISO 8601, as JSON exports write them), or NULL when the
+    text is in another layout (2018-1-15, 18-01-05) or the date does not exist.
+#}
+{% macro iso_date(text_expression) -%}
+    case
+        when regexp_full_match({{ text_expression }}, '\d{4}-\d{2}-\d{2}')
+            then try_strptime({{ text_expression }}, '%Y-%m-%d')::date
+    end
+{%- endmacro %}

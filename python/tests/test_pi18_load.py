@@ -370,6 +370,9 @@ def test_pi18_dates_follow_the_programme_s_fieldwork_and_an_age_bound(landing, d
             case("PI18-DTV-0004", start_date="1810-05-01", **undated),
             case("PI18-DTV-0005", start_date="0018-05-01", **undated),
             case("PI18-DTV-0006", start_date="1927-01-01", **undated),  # 91 years: kept
+            case("PI18-DTV-0007", start_date="2018-1-15"),  # not YYYY-MM-DD
+            case("PI18-DTV-0008", date_of_birth="85-03-02"),
+            case("PI18-DTV-0009", rosh_classification_reasonable="N/A"),  # Yes or No
         ),
     )
     # an inspection in 2031, and three whose export time or fieldwork cannot be right
@@ -398,6 +401,9 @@ def test_pi18_dates_follow_the_programme_s_fieldwork_and_an_age_bound(landing, d
         "PI18-DTV-0004": too_early,
         "PI18-DTV-0005": too_early,
         "PI18-DTV-0006": ("sample", None),
+        "PI18-DTV-0007": ("quarantined", "unreadable date: start_date"),
+        "PI18-DTV-0008": ("quarantined", "unreadable date: date_of_birth"),
+        "PI18-DTV-0009": ("quarantined", "unknown code: rosh_classification_reasonable"),
         "PI18-ESX-0001": ("quarantined", "fieldwork outside the programme's fieldwork (2018-2019)"),
         "PI18-MER-0001": ("quarantined", "exported_at in the future"),
         "PI18-LON-0001": ("quarantined", "exported_at before the fieldwork"),

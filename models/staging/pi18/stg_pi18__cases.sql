@@ -86,10 +86,10 @@ latest_export as (
 decoded as (
     select
         received.*,
-        try_strptime(received.date_of_birth_text, '%Y-%m-%d')::date as date_of_birth,
-        try_strptime(received.start_date_text, '%Y-%m-%d')::date as start_date,
-        try_strptime(received.fieldwork_start_text, '%Y-%m-%d')::date as fieldwork_start,
-        try_strptime(received.fieldwork_end_text, '%Y-%m-%d')::date as fieldwork_end,
+        {{ iso_date('received.date_of_birth_text') }} as date_of_birth,
+        {{ iso_date('received.start_date_text') }} as start_date,
+        {{ iso_date('received.fieldwork_start_text') }} as fieldwork_start,
+        {{ iso_date('received.fieldwork_end_text') }} as fieldwork_end,
         -- no latest export when the inspection id or export time cannot be read: the
         -- row is quarantined for that instead
         coalesce(latest_export.source_file <> received.source_file, false)

@@ -42,7 +42,10 @@ held_in_case as (
         'rosh_classification_reasonable' as source_ref,
         answers.harmonised as answer,
         case
-            when cases.rosh_reasonable_code is not null and answers.code is null
+            -- the inspector's view is Yes or No (the contract): no N/A
+            when
+                cases.rosh_reasonable_code is not null
+                and (answers.code is null or answers.harmonised = 'Not applicable')
                 then 'unknown code: rosh_classification_reasonable'
         end as read_problem
     from cases
