@@ -43,8 +43,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix python benchmarks mutation
 	$(BIN)/ruff format python benchmarks mutation
 
-# Scales 1, 10 and 100 of the demo, every stage timed: writes benchmarks/results.md
-# (about 20 minutes on 2 cores).
+# Scales 1, 10 and 100 of the demo, every stage, the floors and each programme's
+# load alone timed: writes benchmarks/results.md (about 25 minutes on 2 cores).
+# `benchmarks/benchmark.py --compare COMMIT` measures the targets beside COMMIT
+# (about 45 minutes).
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/benchmark.py
 
