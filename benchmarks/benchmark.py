@@ -610,7 +610,10 @@ def render(results: list[Measure], scales: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_comparison(baseline: str, head: str, sides: list[Side], plan: Plan, repeats: int) -> str:
+def render_comparison(
+    baseline: str, base: str, head: str, sides: list[Side], plan: Plan, repeats: int
+) -> str:
+    """The side-by-side section: ``baseline`` as given, ``base`` and ``head`` as commits."""
     before, after = sides
     rows = {side.name: targets(side.measures, plan) for side in sides}
     runs = {
@@ -623,7 +626,7 @@ def render_comparison(baseline: str, head: str, sides: list[Side], plan: Plan, r
         "",
         f"Measured by `benchmarks/benchmark.py --compare {baseline}` on "
         f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC: the baseline commit "
-        f"`{baseline}` (a git worktree) and `{head}`, same machine and environment, "
+        f"`{base}` (a git worktree) and `{head}`, same machine and environment, "
         f"alternately. `run` at scale {plan.small} {repeats} times each (the median; every "
         "run: "
         + "; ".join(f"{n} " + ", ".join(f"{s:.1f}" for s in runs[n]) + " s" for n in runs)
@@ -633,7 +636,7 @@ def render_comparison(baseline: str, head: str, sides: list[Side], plan: Plan, r
         "against each side's warehouse and seeds, their results checked against that "
         "side's build before their times count.",
         "",
-        f"| measure | target | before (`{baseline}`) | after (`{head}`) | change |",
+        f"| measure | target | before (`{base}`) | after (`{head}`) | change |",
         "| --- | ---: | --- | --- | ---: |",
     ]
     for old, new in zip(rows[before.name], rows[after.name], strict=True):
@@ -682,6 +685,16 @@ def render_comparison(baseline: str, head: str, sides: list[Side], plan: Plan, r
 # -- side by side ---------------------------------------------------------------------
 
 
+def short_hash(commit: str) -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", commit],
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
+
+
 def compare(
     baseline: str, scales: list[int], scratch: Path, log: Path, repeats: int = 3
 ) -> tuple[str, bool]:
@@ -718,9 +731,8 @@ def compare(
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
                        check=False, capture_output=True)  # fmt: skip
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                          capture_output=True, check=True).stdout.strip()  # fmt: skip
-    section = render_comparison(baseline, head, sides, plan, repeats)
+    head, base = short_hash("HEAD"), short_hash(f"{baseline}^{{commit}}")
+    section = render_comparison(baseline, base, head, sides, plan, repeats)
     return section, not any(side.failures for side in sides)
 
 

@@ -7,7 +7,11 @@ object: ``format='unstructured'``, ``maximum_object_size`` raised to the largest
 file) and unnests it into two tables of a fresh DuckDB file: ``cases`` (a row per
 case, with the export's own fields) and ``ratings`` (a row per rating, with its
 case's id), every value as text, as ``raw.pi18_cases`` and ``raw.pi18_ratings``
-hold them. No checks, no provenance beyond the file name, no load log.
+hold them. No checks, no provenance beyond the file name, no load log. The files
+are read once: ``cases`` straight from the reader with its list of ratings, then
+``ratings`` unnested from it and the list dropped (at scale 10 this took 9 s and
+0.4-0.46 GB against 10.5-11 s and 0.63-0.65 GB when the read was held in a temporary
+table first).
 
 The columns are the input contract's (section 9), given to the reader: with
 ``format='unstructured'`` a file is one value, so even ``sample_size=1`` makes
@@ -52,15 +56,11 @@ def load(folder: Path, out: Path) -> tuple[float, int, int]:
     with duckdb.connect(str(out)) as con:
         con.execute("set enable_progress_bar = false")
         con.execute(
-            "create temp table exports as select * from read_json("
-            "$files, format = 'unstructured', maximum_object_size = $size, "
+            "create table cases as select filename, format, exported_at, "
+            "unnest(inspection, max_depth := 2), unnest(cases, max_depth := 2) "
+            "from read_json($files, format = 'unstructured', maximum_object_size = $size, "
             "columns = $columns, filename = true)",
             {"files": files, "size": largest + 1, "columns": EXPORT},
-        )
-        con.execute(
-            "create table cases as select filename, format, exported_at, "
-            "unnest(inspection, max_depth := 2), "
-            "unnest(cases, max_depth := 2) from exports"
         )
         con.execute(
             "create table ratings as select filename, case_id, "

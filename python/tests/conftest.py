@@ -187,3 +187,15 @@ BULLETIN_VIEW = (
     "and (programme = 'All' or programme in "
     "(select programme from marts.dim_programme where in_bulletin))"
 )
+
+
+def load_script(path: Path):
+    """A script of benchmarks/ as a module (they are not a package)."""
+    import importlib.util
+    import sys
+
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module  # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module

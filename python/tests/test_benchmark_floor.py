@@ -9,33 +9,19 @@ load must write as many cases and ratings as raw holds.
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import BULLETIN_VIEW, copy_of
+from conftest import BULLETIN_VIEW, copy_of, load_script
 
 pytestmark = pytest.mark.dbt
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOOR_SQL = ROOT / "benchmarks" / "floor_judgement_by_subgroup.sql"
-
-
-def load_module(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-benchmark = load_module("benchmark", ROOT / "benchmarks" / "benchmark.py")
-read_json_floor = load_module(
-    "floor_pi18_read_json", ROOT / "benchmarks" / "floor_pi18_read_json.py"
-)
+benchmark = load_script(ROOT / "benchmarks" / "benchmark.py")
+read_json_floor = load_script(ROOT / "benchmarks" / "floor_pi18_read_json.py")
 
 
 def trend_floor_differences(db: Path, tmp_path: Path) -> list[str]:
