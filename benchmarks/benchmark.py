@@ -704,8 +704,18 @@ def compare(
     and project. Returns the side-by-side section and whether every check held.
     """
     plan = Plan(scales[0], scales[min(1, len(scales) - 1)], scales[-1])
+    # the commits as they are now (a commit made while this runs must not rename them)
+    head, base = short_hash("HEAD"), short_hash(f"{baseline}^{{commit}}")
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=ROOT,
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout
+    head += "-dirty" if changed.strip() else ""  # uncommitted changes measured, as git names them
     old = scratch / "baseline"
-    subprocess.run(["git", "worktree", "add", "--detach", str(old), baseline], cwd=ROOT,
+    subprocess.run(["git", "worktree", "add", "--detach", str(old), base], cwd=ROOT,
                    check=True, capture_output=True)  # fmt: skip
     sides = [Side("before", old, log), Side("after", ROOT, log)]
     try:
@@ -731,7 +741,6 @@ def compare(
     finally:
         subprocess.run(["git", "worktree", "remove", "--force", str(old)], cwd=ROOT,
                        check=False, capture_output=True)  # fmt: skip
-    head, base = short_hash("HEAD"), short_hash(f"{baseline}^{{commit}}")
     section = render_comparison(baseline, base, head, sides, plan, repeats)
     return section, not any(side.failures for side in sides)
 
