@@ -627,10 +627,15 @@ def render_comparison(
         f"Measured by `benchmarks/benchmark.py --compare {baseline}` on "
         f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M')} UTC: the baseline commit "
         f"`{base}` (a git worktree) and `{head}`, same machine and environment, "
-        f"alternately. `run` at scale {plan.small} {repeats} times each (the median; every "
-        "run: "
-        + "; ".join(f"{n} " + ", ".join(f"{s:.1f}" for s in runs[n]) + " s" for n in runs)
-        + f"); at scale {plan.middle} `load` of each programme's files alone and the "
+        f"alternately. `run` at scale {plan.small} "
+        + (
+            f"{repeats} times each (the median; every run: "
+            + "; ".join(f"{n} " + ", ".join(f"{s:.1f}" for s in runs[n]) + " s" for n in runs)
+            + ")"
+            if repeats > 1
+            else "once each"
+        )
+        + f"; at scale {plan.middle} `load` of each programme's files alone and the "
         f"`read_json` floor; at scale {plan.large} every stage, the floors, the "
         "single-programme loads and `run`, once each. The floors are this checkout's, run "
         "against each side's warehouse and seeds, their results checked against that "
