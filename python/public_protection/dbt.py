@@ -16,25 +16,22 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from public_protection.settings import DEFAULT_DB, ENV_DB
+from public_protection.settings import ENV_DB
 
 
 @contextmanager
 def _as_plain_dbt(project_dir: Path, db: Path) -> Iterator[None]:
     """The working folder and environment a plain `dbt` in the project would have.
 
-    dbt re-parses the whole project when its profile changes, and the profile
-    holds the warehouse path: dbt is given the path as a plain `dbt build` would
-    see it (the profile's own default, or the variable as the user set it), so
-    the CLI and plain dbt share one partial parse.
+    The warehouse reaches dbt through ``PUBLIC_PROTECTION_DB``, which the
+    project's dbt-duckdb plugin reads as dbt connects; the profile dbt hashes
+    for its partial parse does not hold the path, so the CLI and plain dbt share
+    one partial parse whichever warehouse each works on.
     """
     saved_cwd, saved_db = Path.cwd(), os.environ.get(ENV_DB)
-    # dbt runs in the project folder, where a relative path is resolved.
-    as_dbt_sees_it = project_dir / (saved_db or DEFAULT_DB)
     try:
         os.chdir(project_dir)
-        if as_dbt_sees_it.resolve() != db.resolve():
-            os.environ[ENV_DB] = str(db)
+        os.environ[ENV_DB] = str(db)
         yield
     finally:
         os.chdir(saved_cwd)
@@ -48,15 +45,20 @@ def _release_warehouse() -> None:
     """Close dbt-duckdb's connection, so that the warehouse's lock is free again."""
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 
+    # The connection is kept open for the whole command (its main database is
+    # in memory): close it here rather than when the environment is collected.
+    environment = DuckDBConnectionManager._ENV
+    if environment is not None:
+        environment.close()
     DuckDBConnectionManager.close_all_connections()
-    gc.collect()  # the environment closes its DuckDB connection when collected
+    gc.collect()
 
 
 def run_dbt(args: Sequence[str], project_dir: Path, db: Path) -> bool:
     """Run a dbt command (e.g. ``["build"]``) and return whether it succeeded.
 
-    The warehouse path reaches ``profiles.yml`` through ``PUBLIC_PROTECTION_DB``,
-    the same variable a user sets when running ``dbt build`` by hand.
+    The warehouse path reaches dbt through ``PUBLIC_PROTECTION_DB``, the same
+    variable a user sets when running ``dbt build`` by hand.
     """
     try:
         from dbt.cli.main import dbtRunner

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from conftest import copy_of
 
 from public_protection.catalog import python_tables
 from public_protection.dbt import run_dbt
@@ -145,27 +147,35 @@ def test_a_writer_whose_columns_differ_from_the_declaration_is_refused():
         spec.require_columns([*names[:-1], "p"])
 
 
-def test_the_cli_and_plain_dbt_share_one_parse(demo_warehouse, tmp_path, monkeypatch, capfd):
-    """Alternating `public-protection build` and plain `dbt` never re-parses the project."""
-    import subprocess
+def test_switching_warehouses_keeps_dbt_partial_parse(demo_warehouse, tmp_path, capfd):
+    """The CLI on one warehouse, plain `dbt` on another, the CLI on a third: one parse.
 
-    from conftest import copy_of
+    dbt parses the whole project again when its rendered profile changes; the
+    warehouse path is read when dbt connects, so no switch changes the profile.
+    """
+    import subprocess
 
     from public_protection import cli
     from public_protection.settings import ENV_DB
 
-    db = copy_of(demo_warehouse, tmp_path)
-    monkeypatch.setenv(ENV_DB, str(db))
-    build = ["build", "--landing", str(demo_warehouse.parent / "landing")]
-    assert cli.main(build) == cli.EXIT_OK  # may parse in full: the last run was elsewhere
+    first = copy_of(demo_warehouse, tmp_path)
+    second = shutil.copy(demo_warehouse, tmp_path / "second.duckdb")  # another file name
+    landing = ["--landing", str(demo_warehouse.parent / "landing")]
+    assert cli.main(["build", "--db", str(first), *landing]) == cli.EXIT_OK  # may parse in full
     capfd.readouterr()
     plain_dbt = str(Path(sys.executable).parent / "dbt")  # the one beside this Python
     plain = subprocess.run(
-        [plain_dbt, "parse"], cwd=ROOT, capture_output=True, text=True, check=False
+        [plain_dbt, "ls", "--resource-type", "model"],
+        cwd=ROOT,
+        env={**os.environ, ENV_DB: str(tmp_path / "elsewhere" / "other.duckdb")},
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert plain.returncode == 0, plain.stdout
     assert "Unable to do partial parsing" not in plain.stdout
-    assert cli.main(build) == cli.EXIT_OK
+    assert "rpt_sample_flow" in plain.stdout
+    assert cli.main(["build", "--db", str(second), *landing]) == cli.EXIT_OK
     again = capfd.readouterr().out
     assert "Unable to do partial parsing" not in again
     assert "PASS=" in again
@@ -173,8 +183,6 @@ def test_the_cli_and_plain_dbt_share_one_parse(demo_warehouse, tmp_path, monkeyp
 
 def test_the_dbt_unit_tests_pass(demo_warehouse, tmp_path, capfd):
     """`build` leaves the unit tests (model logic on fixed inputs) to the test suite: here."""
-    from conftest import copy_of
-
     db = copy_of(demo_warehouse, tmp_path)
     assert run_dbt(["test", "--select", "resource_type:unit_test"], ROOT, db)
     out = capfd.readouterr().out

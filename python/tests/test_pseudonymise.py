@@ -17,7 +17,7 @@ import jinja2
 import pytest
 
 from public_protection.dbt_plugin import Plugin, hmac_macro_sql
-from public_protection.settings import DEMO_KEY, ENV_KEY
+from public_protection.settings import DEMO_KEY, ENV_DB, ENV_KEY
 
 MACROS = Path(__file__).resolve().parents[2] / "macros" / "pseudonymise.sql"
 REFERENCES = ["OMI2/KEN/0001", "QI-LON-18-0123", "O'Brien, Amélie", ""]
@@ -61,8 +61,9 @@ def test_the_key_never_appears_in_the_sql_the_plugin_writes():
 
 
 @pytest.mark.parametrize("key", [None, "", "the-team's-secret"])
-def test_each_dbt_connection_keys_with_the_secret_in_the_environment(monkeypatch, key):
+def test_each_dbt_connection_keys_with_the_secret_in_the_environment(monkeypatch, tmp_path, key):
     # What dbt-duckdb calls on every connection: the macro must use the key set.
+    monkeypatch.setenv(ENV_DB, str(tmp_path / "w.duckdb"))  # the warehouse it attaches
     if key is None:
         monkeypatch.delenv(ENV_KEY, raising=False)
     else:
@@ -74,3 +75,24 @@ def test_each_dbt_connection_keys_with_the_secret_in_the_environment(monkeypatch
     assert con.execute("select pp_hmac_sha256('OMI2:OMI2/KEN/0001')").fetchone()[0] == expected
     mode = con.execute("select pp_key_mode()").fetchone()[0]
     assert mode == ("secret" if key else "demo")
+
+
+def test_each_dbt_connection_works_in_the_warehouse_the_environment_names(monkeypatch, tmp_path):
+    # The path is read as dbt connects (not rendered in the profile dbt hashes), under
+    # one database name whatever the file is called; each cursor dbt takes works there.
+    warehouse = tmp_path / "it's a warehouse.duckdb"
+    monkeypatch.setenv(ENV_DB, str(warehouse))
+    con = duckdb.connect()
+    Plugin.configure_connection(None, con)
+    cursor = con.cursor()
+    Plugin.configure_cursor(None, cursor)
+    cursor.execute("create table t as select pp_hmac_sha256('x') as h")
+    assert cursor.execute("select current_database()").fetchone()[0] == "public_protection"
+    temp = con.execute("select current_setting('temp_directory')").fetchone()[0]
+    assert temp == f"{warehouse}.tmp"  # DuckDB's spill files beside the warehouse
+    cursor.close()
+    con.close()
+    with duckdb.connect(str(warehouse), read_only=True) as opened:  # the macro stays there
+        assert opened.execute(
+            "select count(*) from t where h = pp_hmac_sha256('x')"
+        ).fetchone() == (1,)
