@@ -30,7 +30,10 @@ def answers(regressed_warehouse, tmp_path_factory):
     command = ["compile", "--select", "resource_type:analysis", "--target-path", str(target)]
     assert run_dbt(command, ROOT, db)
     compiled = sorted((target / "compiled" / "public_protection" / "analysis").glob("*.sql"))
-    with duckdb.connect(str(db), read_only=True) as con:
+    # dbt's SQL names the database public_protection, whatever the file is called.
+    with duckdb.connect() as con:
+        con.execute(f"attach '{db}' as public_protection (read_only)")
+        con.execute("use public_protection")
         results = {path.stem: con.execute(path.read_text()).fetchall() for path in compiled}
     return results, db
 
