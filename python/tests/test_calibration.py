@@ -1,4 +1,4 @@
-"""Calibration: the committed case plan is what the solver produces from its seed."""
+"""Calibration: a re-solve from the seed meets every published figure and statement."""
 
 from __future__ import annotations
 
@@ -6,16 +6,26 @@ import pytest
 
 from public_protection.demo.calibrate import Published, fixed_agency_levels
 from public_protection.demo.generate import recalibrate
-from public_protection.demo.plan import CALIBRATION_SEED, PLAN_PATH
+from public_protection.demo.plan import CALIBRATION_SEED, read_plan
+from public_protection.demo.significance import statement_results
 from public_protection.demo.targets import count_range, read_subgroup_cells, rounds_to
 
 pytestmark = pytest.mark.calibration
 
 
-def test_recalibrating_from_the_seed_rebuilds_the_committed_plan_byte_for_byte(tmp_path):
+def test_recalibrating_from_the_seed_gives_a_plan_that_meets_every_published_figure(tmp_path):
+    """The re-solve meets every figure and statement the committed plan meets.
+
+    Not byte for byte: the solver may return another of several optimal plans (on a
+    busy machine one did, every solve reporting "Optimal"), so the committed plan is
+    what the demo uses, and a re-solve is checked for what makes a plan right."""
     path, misses, changes = recalibrate(CALIBRATION_SEED, tmp_path / "plan.csv")
     assert misses == []
-    assert path.read_bytes() == PLAN_PATH.read_bytes()
+    plan = read_plan(path)
+    assert len(plan) == len(read_plan())
+    results = statement_results(plan)
+    assert len(results) == 28
+    assert [r.statement for r in results if not r.agrees] == []
     # the significance statements changed answers to Q3 and Q4 only (the other
     # questions' statements held with room to spare from the first solution)
     assert [c.question for c in changes] == [3, 4]
