@@ -915,16 +915,13 @@ def stage_json(
     try:
         document = export.read()
         export.refuse_odd_records()
+        # the records' table carries the export's own fields; the nested ones do not
         own = export.check_document(document)
-        staged = []
-        for index in range(len(tables)):
-            if index == 1:
-                export.build_nested_level()
-            first = own if index == 0 else []
-            extras = export.check_level(
-                index, [*tables[0].json.document_columns, *first] if index == 0 else []
-            )
-            staged.append(export.staged(index, [*first, *extras]))
+        extras = export.check_level(0, [*tables[0].json.document_columns, *own])
+        staged = [export.staged(0, [*own, *extras])]
+        if len(tables) > 1:
+            export.build_nested_level()
+        staged += [export.staged(i, export.check_level(i, [])) for i in range(1, len(tables))]
         return staged
     except BaseException:
         for index in range(len(tables)):
