@@ -52,7 +52,9 @@ TARGETS = (
            "python/tests/test_pseudonymise.py"),
     Target("stepwise statistics", "python/public_protection/regression/stepwise.py",
            "python/tests/test_stepwise.py"),
-    Target("readers", "python/public_protection/readers.py",
+    Target("CSV reader", "python/public_protection/readers/csv_files.py",
+           "python/tests/test_readers.py -k 'not demo_workbooks'"),
+    Target("workbook reader", "python/public_protection/readers/xlsx_files.py",
            "python/tests/test_readers.py -k 'not demo_workbooks'"),
     Target("loader", "python/public_protection/load.py", "python/tests/test_load.py"),
 )  # fmt: skip

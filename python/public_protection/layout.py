@@ -20,7 +20,6 @@ import yaml
 from public_protection.settings import find_project_dir
 
 LAYOUT_FOLDER = Path("config") / "landing"
-READABLE_EXTENSIONS = (".csv", ".xlsx", ".json")  # the readers there are (readers.py)
 
 
 @dataclass(frozen=True)
@@ -102,8 +101,6 @@ def read_layouts(project_dir: Path | None = None) -> tuple[RawTable, ...]:
         layout = yaml.safe_load(path.read_text(encoding="utf-8"))
         where = f"{LAYOUT_FOLDER / path.name}"
         extension = str(layout["extension"]).lower()
-        if extension not in READABLE_EXTENSIONS:
-            raise ValueError(f"{where}: no reader for {extension} files ({READABLE_EXTENSIONS})")
         for table in layout["tables"]:
             if (extension == ".xlsx") != bool(table.get("sheet")):
                 raise ValueError(f"{where}: {table['name']}: a sheet for workbooks, none for CSV")

@@ -26,9 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
-from public_protection.json_exports import stage_json
 from public_protection.layout import (
     DEMO_MANIFEST,
     LANDING_FOLDERS,
@@ -38,11 +36,10 @@ from public_protection.layout import (
 )
 from public_protection.readers import (
     FileRejected,
-    SheetReader,
-    open_workbook,
-    read_csv,
-    read_sheet,
-    require_named_inspection,
+    LandingFile,
+    StagedTable,
+    check_readable,
+    reader_for,
 )
 from public_protection.sql import quote_identifier, quote_literal
 
@@ -79,6 +76,7 @@ class LandingEmpty(Exception):
 
 def check_landing(landing: Path) -> Landing:
     """What ``landing`` holds, or ``LandingEmpty`` naming it when there is nothing to load."""
+    check_readable()  # every layout's files have a reader
     if not landing.is_dir():
         what = "is not a folder" if landing.exists() else "does not exist"
         raise LandingEmpty(f"the landing folder {landing} {what}")
@@ -296,82 +294,18 @@ def _existing_columns(con: duckdb.DuckDBPyConnection, table: RawTable) -> set[st
 
 
 @dataclass
-class StagedSheet:
-    """One sheet's rows, read and checked, waiting in the scratch database."""
-
-    table: RawTable
-    scratch_table: str
-    extra_columns: list[str]
-    rows: int
-
-
-@dataclass
 class StagedFile:
     """One landing file read whole into the scratch database, and what it will become."""
 
     outcome: FileOutcome
-    sheets: list[StagedSheet]
+    sheets: list[StagedTable]
     replacing: bool
-
-
-def _stage_sheet(
-    scratch: duckdb.DuckDBPyConnection,
-    scratch_table: str,
-    sheet: SheetReader,
-    file: str,
-    sha256: str,
-    loaded_at: dt.datetime,
-) -> StagedSheet:
-    """Write a sheet's rows, chunk by chunk, into a table of the scratch database.
-
-    Each chunk is committed on its own (the scratch file is thrown away), so
-    memory stays flat however big the file: the warehouse's own transaction
-    later takes the rows in one ``insert ... select``, which DuckDB writes
-    straight to disk.
-    """
-    columns = ", ".join(f"{quote_identifier(c)} varchar" for c in sheet.columns)
-    scratch.execute(
-        f"create table {scratch_table} ({columns}, _source_file varchar, "
-        "_source_sha256 varchar, _source_row integer, _loaded_at timestamp)"
-    )
-    total = 0
-    for chunk in sheet.chunks:
-        frame = pd.DataFrame([v for _, v in chunk], columns=sheet.columns, dtype=object)
-        numbers = [number for number, _ in chunk]
-        frame["_source_file"] = file
-        frame["_source_sha256"] = sha256
-        frame["_source_row"] = numbers
-        frame["_loaded_at"] = loaded_at
-        scratch.register("incoming_chunk", frame)
-        try:
-            scratch.execute(f"insert into {scratch_table} by name select * from incoming_chunk")
-        finally:
-            scratch.unregister("incoming_chunk")
-        total += len(chunk)
-    return StagedSheet(sheet.table, scratch_table, sheet.extra_columns, total)
 
 
 def _tables_of(name: str) -> list[RawTable]:
     """The raw tables a landing file feeds (its folder's layout)."""
     folder = name.split("/", 1)[0]
     return [t for t in RAW_TABLES if t.folder == folder]
-
-
-def _read_file(name: str, path: Path) -> list[SheetReader]:
-    """Open one landing file and return a reader per raw table it feeds (its layout's)."""
-    tables = _tables_of(name)
-    if path.suffix.lower() == ".csv":
-        return [read_csv(name, path, table) for table in tables]
-    with path.open("rb") as handle:
-        head = handle.read(512)
-    workbook = open_workbook(name, path, head)
-    readers = []
-    for table in tables:
-        reader = read_sheet(name, workbook, table)
-        if table.inspection_column:
-            reader = require_named_inspection(reader, name, path.name)
-        readers.append(reader)
-    return readers
 
 
 def _stage_file(
@@ -387,22 +321,13 @@ def _stage_file(
 ) -> StagedFile:
     """Read one file whole into the scratch database; ``FileRejected`` if it cannot be.
 
-    A JSON export is read by DuckDB itself, straight into the scratch database
-    (``json_exports``); CSV files and workbooks are read in Python, chunk by chunk.
+    The file's reader is the one registered for its suffix (``readers.READERS``).
     """
-    if path.suffix.lower() == ".json":
-        landed = stage_json(
-            scratch, f"file_{number}", name, path, _tables_of(name), workdir, sha256, loaded_at
-        )
-        warnings: list[str] = []
-        staged = [StagedSheet(s.table, s.scratch_table, s.extra_columns, s.rows) for s in landed]
-    else:
-        sheets = _read_file(name, path)
-        staged = [
-            _stage_sheet(scratch, f"file_{number}_{s.table.name}", s, name, sha256, loaded_at)
-            for s in sheets
-        ]
-        warnings = [w for s in sheets for w in s.warnings]
+    source = LandingFile(
+        name, path, _tables_of(name), sha256, loaded_at, scratch, f"file_{number}", workdir
+    )
+    read = reader_for(path.suffix)(source)
+    staged, warnings = read.tables, list(read.warnings)
     total = sum(s.rows for s in staged)
     # per sheet (workbooks), per table (JSON exports feed two), or the file's rows (CSV)
     counts = [

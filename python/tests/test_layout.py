@@ -155,3 +155,22 @@ def test_git_ignores_every_layouts_landing_folder_but_keeps_its_gitkeep():
     assert _git_ignores("data/landing/manifest.json")
     for path in (PROJECT / "data" / "landing").rglob(".gitkeep"):
         assert not _git_ignores(str(path.relative_to(PROJECT))), path
+
+
+def test_a_layout_whose_files_no_reader_reads_is_refused_before_a_load(tmp_path, monkeypatch):
+    """The registry of readers is what the layout check and the loader both consult."""
+    import dataclasses
+
+    from public_protection import load, readers
+    from public_protection.layout import RAW_TABLES
+
+    spss = dataclasses.replace(RAW_TABLES[0], folder="pdu", extension=".sav")
+    with pytest.raises(ValueError, match=r"no reader for the files of pdu/ \(\.sav\)"):
+        readers.check_readable((*RAW_TABLES, spss))
+    readers.check_readable(RAW_TABLES)  # every shipped layout has its reader
+    # the loader consults the same registry: without the CSV reader, OMI2's layout fails
+    monkeypatch.delitem(readers.READERS, ".csv")
+    (tmp_path / "omi2").mkdir()
+    with pytest.raises(ValueError, match=r"no reader for the files of omi2/ \(\.csv\)"):
+        load.load_landing(tmp_path / "w.duckdb", tmp_path)
+    assert not (tmp_path / "w.duckdb").exists()

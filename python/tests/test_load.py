@@ -617,12 +617,13 @@ def test_a_landing_folder_with_only_workbooks_loads_them(landing, db):
 
 
 def test_a_file_that_cannot_be_read_part_way_is_a_rejection(landing, db, monkeypatch):
-    from public_protection import load
+    from public_protection import readers
 
-    def refuse(name: str, path: Path):
-        raise PermissionError(13, "Permission denied", str(path))
+    def refuse(source: readers.LandingFile):
+        raise PermissionError(13, "Permission denied", str(source.path))
 
-    monkeypatch.setattr(load, "_read_file", refuse)
+    for suffix in readers.READERS:
+        monkeypatch.setitem(readers.READERS, suffix, refuse)
     with pytest.raises(LoadFailed) as failure:
         load_landing(db, landing)
     assert [str(r) for r in failure.value.rejections] == BOTH_UNREADABLE

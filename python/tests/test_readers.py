@@ -11,18 +11,18 @@ import pytest
 from conftest import qi_sheets, write_workbook
 
 from public_protection.demo.layouts import OMI2_CASES, QI_CASES, QI_JUDGEMENTS
-from public_protection.readers import (
+from public_protection.readers.base import FileRejected, match_header, require_named_inspection
+from public_protection.readers.csv_files import (
     MAX_FIELD_CHARS,
-    FileRejected,
-    _column_number,
-    cell_text,
     check_cp1252,
     check_encoding,
-    match_header,
-    open_workbook,
     read_csv,
+)
+from public_protection.readers.xlsx_files import (
+    _column_number,
+    cell_text,
+    open_workbook,
     read_sheet,
-    require_named_inspection,
 )
 
 
@@ -277,15 +277,16 @@ def test_csv_rows_are_numbered_from_the_header_and_empty_rows_are_counted(tmp_pa
 
 
 def test_rows_are_handed_over_in_chunks_of_the_chunk_size(tmp_path, monkeypatch):
-    from public_protection import readers
+    from public_protection.readers import csv_files, xlsx_files
 
-    monkeypatch.setattr(readers, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(csv_files, "CHUNK_ROWS", 2)
     reader = read_csv(
         "o.csv", csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 5)), OMI2_CASES
     )
     assert [len(chunk) for chunk in reader.chunks] == [2, 2, 1]
     # A size past 256 too (CPython shares small integers, so `is` would pass there).
-    monkeypatch.setattr(readers, "CHUNK_ROWS", 300)
+    monkeypatch.setattr(csv_files, "CHUNK_ROWS", 300)
+    monkeypatch.setattr(xlsx_files, "CHUNK_ROWS", 300)
     many = crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 700)
     assert [len(c) for c in read_csv("o.csv", csv_file(tmp_path, many), OMI2_CASES).chunks] == [
         300,
@@ -296,7 +297,7 @@ def test_rows_are_handed_over_in_chunks_of_the_chunk_size(tmp_path, monkeypatch)
     big = write_workbook(tmp_path / "QI_big.xlsx", qi_sheets(judgements=rows))
     opened = open_workbook(big.name, big, big.read_bytes()[:512])
     assert [len(c) for c in read_sheet(big.name, opened, QI_JUDGEMENTS).chunks] == [300, 300, 100]
-    monkeypatch.setattr(readers, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(xlsx_files, "CHUNK_ROWS", 2)
     path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", qi_sheets())
     workbook = open_workbook(path.name, path, path.read_bytes()[:512])
     assert [len(c) for c in read_sheet(path.name, workbook, QI_JUDGEMENTS).chunks] == [2, 2, 2]
@@ -316,7 +317,7 @@ def test_a_value_beyond_the_header_or_under_a_blank_header_names_its_column(tmp_
 
 
 def test_the_line_endings_and_last_line_are_checked_across_blocks(tmp_path, monkeypatch):
-    from public_protection import readers
+    from public_protection.readers import csv_files as readers
 
     monkeypatch.setattr(readers, "BLOCK_BYTES", 64)  # many blocks, CRLFs split across them
     crlf_file = csv_file(tmp_path, crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 20))
@@ -330,7 +331,7 @@ def test_the_line_endings_and_last_line_are_checked_across_blocks(tmp_path, monk
 
 
 def test_a_bad_byte_past_the_first_block_is_named_by_line_and_offset(tmp_path, monkeypatch):
-    from public_protection import readers
+    from public_protection.readers import csv_files as readers
 
     monkeypatch.setattr(readers, "BLOCK_BYTES", 100)
     content = crlf(f"{OMI2_HEADER}\n" + f"{OMI2_ROW}\n" * 6)
@@ -345,7 +346,7 @@ def test_a_bad_byte_past_the_first_block_is_named_by_line_and_offset(tmp_path, m
 def test_a_csv_in_another_encoding_names_its_first_unreadable_byte(tmp_path, monkeypatch, at):
     # Read a block at a time: the byte is named by its offset in the file wherever it
     # falls, a two-byte character split across two blocks included (bytes 100-101).
-    from public_protection import readers
+    from public_protection.readers import csv_files as readers
 
     monkeypatch.setattr(readers, "BLOCK_BYTES", 101)
     text = ("é" * 200).encode("utf-8")  # every character two bytes
@@ -426,7 +427,7 @@ def test_cp1252_text_ending_in_a_lone_lead_byte_is_not_taken_for_utf8(tmp_path):
 
 
 def test_an_encryption_marker_split_across_blocks_is_found(tmp_path, monkeypatch):
-    from public_protection import readers
+    from public_protection.readers import xlsx_files as readers
 
     source = (Path(__file__).parent / "fixtures" / "encrypted_workbook.xlsx").read_bytes()
     at = source.index(readers.ENCRYPTED_PACKAGE)
@@ -464,13 +465,13 @@ def test_a_rejection_names_the_file_then_row_then_column():
 
 
 def test_a_short_row_is_padded_to_the_headers_width():
-    from public_protection.readers import _shape_row
+    from public_protection.readers.base import shape_row
 
-    assert _shape_row("f.csv", 2, ["a"], 3, []) == ["a", None, None]
-    assert _shape_row("f.csv", 2, ["a"], 4, []) == ["a", None, None, None]
+    assert shape_row("f.csv", 2, ["a"], 3, []) == ["a", None, None]
+    assert shape_row("f.csv", 2, ["a"], 4, []) == ["a", None, None, None]
     # Blank header positions at and past the row's end hold nothing to check.
-    assert _shape_row("f.csv", 2, ["a"], 3, [1, 2]) == ["a"]
-    assert _shape_row("f.csv", 2, ["a", "b", "c"], 3, []) == ["a", "b", "c"]
+    assert shape_row("f.csv", 2, ["a"], 3, [1, 2]) == ["a"]
+    assert shape_row("f.csv", 2, ["a", "b", "c"], 3, []) == ["a", "b", "c"]
 
 
 def test_a_nul_byte_in_the_first_512_bytes_marks_a_csv_as_binary(tmp_path):
@@ -480,7 +481,7 @@ def test_a_nul_byte_in_the_first_512_bytes_marks_a_csv_as_binary(tmp_path):
 
 
 def test_only_the_start_of_a_file_is_checked_for_a_byte_order_mark(tmp_path, monkeypatch):
-    from public_protection import readers
+    from public_protection.readers import csv_files as readers
 
     monkeypatch.setattr(readers, "BLOCK_BYTES", 10)
     # "ï»¿" is cp1252 text; mid-file it is three letters, not a byte-order mark, and
@@ -491,7 +492,7 @@ def test_only_the_start_of_a_file_is_checked_for_a_byte_order_mark(tmp_path, mon
 
 
 def test_lf_endings_are_noticed_whatever_the_block_boundaries(tmp_path, monkeypatch):
-    from public_protection import readers
+    from public_protection.readers import csv_files as readers
 
     monkeypatch.setattr(readers, "BLOCK_BYTES", 10)
     # Blocks: "abcdefghij" "\nklmnopqrs" "\n12345678\n" "\nend\n": a block starts
@@ -504,7 +505,7 @@ def test_lf_endings_are_noticed_whatever_the_block_boundaries(tmp_path, monkeypa
 
 
 def test_a_bad_byte_in_a_later_block_counts_the_lines_before_it(tmp_path, monkeypatch):
-    from public_protection import readers
+    from public_protection.readers import csv_files as readers
 
     monkeypatch.setattr(readers, "BLOCK_BYTES", 10)
     # Three lines in the first block, one more in the second before the bad byte.
@@ -534,7 +535,7 @@ def test_an_uncalculated_formula_past_column_a_is_named_by_its_own_column(tmp_pa
 
 
 def test_a_sheet_entry_without_a_relationship_is_passed_over(tmp_path):
-    from public_protection.readers import Workbook, _sheet_xml, check_cells
+    from public_protection.readers.xlsx_files import Workbook, _sheet_xml, check_cells
 
     path = tmp_path / "QI_odd.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
@@ -588,7 +589,7 @@ class _Reader:
     [OSError("disk"), KeyError("xl/worksheets/sheet1.xml"), zipfile.BadZipFile("bad CRC")],
 )
 def test_a_sheet_that_cannot_be_opened_is_a_rejection(tmp_path, error):
-    from public_protection.readers import Workbook
+    from public_protection.readers.xlsx_files import Workbook
 
     path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", qi_sheets())
     with pytest.raises(FileRejected, match=r"sheet 'Cases' cannot be read"):
@@ -599,7 +600,7 @@ def test_a_sheet_that_cannot_be_opened_is_a_rejection(tmp_path, error):
     "error", [OSError("disk"), KeyError("xl/worksheets/sheet1.xml"), EOFError("short")]
 )
 def test_a_sheet_that_breaks_part_way_is_a_rejection(tmp_path, error):
-    from public_protection.readers import Workbook
+    from public_protection.readers.xlsx_files import Workbook
 
     path = write_workbook(tmp_path / "QI_QI-2017-04-NOR.xlsx", qi_sheets())
     reader = read_sheet(path.name, Workbook(path.name, path, _Reader(reading=error)), QI_CASES)
@@ -650,7 +651,7 @@ def test_a_sheet_whose_first_row_is_empty_has_no_header_on_row_one(tmp_path):
 def test_rows_keep_their_numbers_below_empty_rows_and_past_empty_columns(tmp_path):
     from python_calamine import CalamineWorkbook
 
-    from public_protection.readers import _sheet_rows
+    from public_protection.readers.xlsx_files import _sheet_rows
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active

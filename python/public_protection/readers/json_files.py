@@ -17,423 +17,38 @@ in proportion to their size.
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import json
-import re
-import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
 from public_protection.layout import PROVENANCE_COLUMNS, RawTable
-from public_protection.readers import BLOCK_BYTES, FileRejected, sniff_kind
+from public_protection.readers.base import (
+    FileRejected,
+    LandingFile,
+    StagedRows,
+    StagedTable,
+)
+from public_protection.readers.json_levels import Level, kind_name, level_sql, text_sql
+from public_protection.readers.json_text import (
+    MIN_OBJECT_BYTES,
+    MISSING,
+    NON_FINITE,
+    TOO_DEEP,
+    NotJson,
+    check_json_document,
+    copy_bytes,
+    field_at,
+    json_text,
+    not_json,
+    read_json_document,
+    scan_head,
+)
 from public_protection.sql import quote_identifier, quote_literal
 
-# DuckDB reads values JSON has no place for (NaN, Infinity, nan, inf, ...): found by
-# their text, then placed by Python's parser, which refuses them.
-NON_FINITE = ("nan", "-nan", "+nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity")
-# Python's parser, nesting in Python frames, stops near the recursion limit; the
-# same limit is applied to a value DuckDB read, so the refusal does not depend on
-# which reader saw the file.
-MAX_DEPTH = sys.getrecursionlimit()
-TOO_DEEP = (
-    "nested too deeply to read (lists or objects inside one another beyond "
-    f"the reader's limit of about {MAX_DEPTH:,} levels)"
-)
-# A record DuckDB reads whole may be as long as the list (one huge free-text field).
-MIN_OBJECT_BYTES = 16 * 1024 * 1024
-_WHITESPACE = b" \t\r\n"
-
-
-# --- the export's bytes and its fields outside the list ----------------------------
-
-
-def check_start(file: str, head: bytes) -> None:
-    """Refuse an export by its first bytes: empty, a byte-order mark, not text."""
-    if not head:
-        raise FileRejected(file, "file is empty (0 bytes)")
-    if head.startswith(b"\xef\xbb\xbf"):
-        raise FileRejected(file, "starts with a UTF-8 byte-order mark; the export must be UTF-8")
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRejected(
-            file, "is UTF-16 text (it starts with a UTF-16 byte-order mark); the export must be "
-            "UTF-8 without a byte-order mark",
-        )  # fmt: skip
-    kind = sniff_kind(head[:512])
-    if kind != "text":
-        raise FileRejected(file, f"has a .json name but is {kind}")
-
-
-class _NotJson(ValueError):
-    """A NaN or Infinity literal: Python's json module reads them, JSON has none."""
-
-
-def _not_json(literal: str):
-    raise _NotJson(literal)
-
-
-# A JSON string, or one of the literals Python's json module reads and JSON lacks.
-_STRING_OR_LITERAL = re.compile(r'"(?:[^"\\]|\\.)*"|-?Infinity|NaN')
-
-
-def _place(text: str) -> tuple[int, int]:
-    """Line and column (from 1) of the first NaN or Infinity outside a string in ``text``."""
-    offset = next(
-        (m.start() for m in _STRING_OR_LITERAL.finditer(text) if not m[0].startswith('"')), 0
-    )
-    return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
-
-
-_DECODER = json.JSONDecoder(parse_constant=_not_json)
-
-
-def parse_json(file: str, text: str, decode=None) -> Any:
-    """Parse JSON text, refusing it with the place Python's parser names."""
-    try:
-        return (decode or _DECODER.decode)(text)
-    except json.JSONDecodeError as error:
-        raise FileRejected(
-            file, f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
-        ) from None
-    except _NotJson as literal:
-        line, column = _place(text)
-        raise FileRejected(
-            file, f"invalid JSON at line {line}, column {column}: {literal.args[0]} is not a "
-            "JSON value (JSON has no NaN or Infinity)",
-        ) from None  # fmt: skip
-    except RecursionError:
-        raise FileRejected(file, TOO_DEEP) from None
-
-
-def read_json_document(file: str, path: Path) -> dict:
-    """Parse a JSON export whole: UTF-8 without a byte-order mark, one object.
-
-    The diagnosis for a file DuckDB could not read, and the reader of one whose
-    list of records is not its last field: memory in proportion to the file.
-    """
-    data = path.read_bytes()
-    check_start(file, data[:512])
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise FileRejected(file, f"is not UTF-8 text: byte {error.start} cannot be read") from None
-    del data
-    document = parse_json(file, text)
-    if not isinstance(document, dict):
-        raise FileRejected(file, f"holds a JSON {type(document).__name__}, not one object")
-    return document
-
-
-@dataclass
-class ExportHead:
-    """The export's fields before its list of records, and where the list's bytes are."""
-
-    fields: dict[str, Any]
-    list_start: int  # byte offset of the list's ``[``
-    list_end: int  # byte offset just past its ``]``
-
-
-def _decode_prefix(data: bytes, final: bool) -> str:
-    """UTF-8 text of a file's first bytes (a character cut at the end waits)."""
-    try:
-        return codecs.getincrementaldecoder("utf-8")().decode(data, final=final)
-    except UnicodeDecodeError:
-        raise _NotHead from None
-
-
-class _NeedMore(Exception):
-    """The bytes read so far end inside a value: read more and scan again."""
-
-
-class _NotHead(Exception):
-    """The start of the file is not an object's fields: the whole file is parsed."""
-
-
-_WS = re.compile(r"[ \t\n\r]*")
-
-
-def _scan_fields(text: str, complete: bool, list_key: str) -> tuple[dict, int] | None:
-    """The top-level object's fields up to ``list_key``, and the character offset of its
-    value; None if the text is not an object whose ``list_key`` is a list."""
-    pos = _WS.match(text, 0).end()
-    if pos >= len(text):
-        if complete:
-            return None
-        raise _NeedMore
-    if text[pos] != "{":
-        return None
-    pos += 1
-    fields: dict[str, Any] = {}
-    while True:
-        pos = _WS.match(text, pos).end()
-        if pos >= len(text):
-            raise _NeedMore
-        if text[pos] == "}" and not fields:
-            return None  # an empty object: no list
-        key, pos = _value(text, pos, complete)
-        if not isinstance(key, str):
-            return None
-        pos = _WS.match(text, pos).end()
-        if pos >= len(text):
-            raise _NeedMore
-        if text[pos] != ":":
-            return None
-        pos = _WS.match(text, pos + 1).end()
-        if pos >= len(text):
-            raise _NeedMore
-        if key == list_key:
-            return (fields, pos) if text[pos] == "[" else None
-        fields[key], pos = _value(text, pos, complete)
-        pos = _WS.match(text, pos).end()
-        if pos >= len(text):
-            raise _NeedMore
-        if text[pos] != ",":
-            return None
-        pos += 1
-
-
-def _value(text: str, pos: int, complete: bool) -> tuple[Any, int]:
-    """One JSON value at ``pos``: ``_NeedMore`` if it may run past the text read,
-    ``_NotHead`` if it is not JSON (the whole file's parse then names the place)."""
-    try:
-        return _DECODER.raw_decode(text, pos)
-    except json.JSONDecodeError as error:
-        if not complete and (error.pos > len(text) - 64 or error.msg.startswith("Unterminated")):
-            raise _NeedMore from None
-        raise _NotHead from None
-    except (_NotJson, RecursionError):
-        raise _NotHead from None
-
-
-def scan_head(file: str, path: Path, list_key: str) -> ExportHead | None:
-    """Read an export's fields before ``list_key`` and find its list's bytes, streaming.
-
-    None when the export is not laid out as one object ending in that list (another
-    order of fields, or not JSON): the caller then parses it whole, and a file that is
-    not JSON is refused with the place Python's parser names, as before.
-    """
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        wanted = BLOCK_BYTES
-        while True:
-            handle.seek(0)
-            data = handle.read(wanted)
-            check_start(file, data[:512])
-            complete = len(data) >= size
-            try:
-                text = _decode_prefix(data, complete)
-                found = _scan_fields(text, complete, list_key)
-                break
-            except _NotHead:
-                return None
-            except _NeedMore:
-                if complete:
-                    return None
-                wanted *= 4
-        if found is None:
-            return None
-        fields, start = found
-        list_start = len(text[:start].encode("utf-8"))
-        # The list is the object's last field: the file ends ``]``, ``}``, whitespace.
-        tail_at = max(list_start, size - 4096)
-        handle.seek(tail_at)
-        tail = handle.read().rstrip(_WHITESPACE)
-    if not tail.endswith(b"}"):
-        return None
-    tail = tail[:-1].rstrip(_WHITESPACE)
-    if not tail.endswith(b"]"):
-        return None
-    list_end = tail_at + len(tail)
-    if list_end <= list_start:
-        return None
-    return ExportHead(fields, list_start, list_end)
-
-
-def copy_bytes(source: Path, start: int, end: int, target: Path) -> None:
-    """Copy bytes [start, end) of ``source`` to ``target``, a block at a time."""
-    with source.open("rb") as reading, target.open("wb") as writing:
-        reading.seek(start)
-        left = end - start
-        while left > 0:
-            block = reading.read(min(BLOCK_BYTES, left))
-            if not block:
-                break
-            writing.write(block)
-            left -= len(block)
-
-
-# --- values as raw keeps them ---------------------------------------------------
-
-
-def json_text(value: Any) -> str | None:
-    """A JSON value as the text raw keeps: strings as received, null as NULL, true and
-    false as ``true`` and ``false``, numbers as written, lists and objects as compact
-    JSON (as DuckDB writes them)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-_MISSING = object()
-
-
-def field_at(record: dict, path: str) -> Any:
-    """The value at a dotted path, or ``_MISSING`` if a key on the way is absent."""
-    value: Any = record
-    for key in path.split("."):
-        if type(value) is not dict or key not in value:
-            return _MISSING
-        value = value[key]
-    return value
-
-
-# SQL: a JSON value as the text raw keeps (see ``json_text``).
-def _text(expression: str) -> str:
-    return f"json_extract_string({expression}, '$')"
-
-
-def _kind_name(kind: str | None) -> str:
-    return {
-        None: "null",
-        "NULL": "null",
-        "VARCHAR": "a string",
-        "BOOLEAN": "true or false",
-        "ARRAY": "a list",
-        "OBJECT": "an object",
-    }.get(kind, "a number")
-
-
-# --- one level of records: its known objects and its fields ------------------------
-
-
-@dataclass
-class Level:
-    """The records of one raw table: fields by path, the objects the paths go through."""
-
-    table: RawTable
-    fields: tuple[str, ...]  # paths of the record's own fields (with ``nested`` lists)
-    structural: set[str]  # first keys whose values are read elsewhere (nested lists)
-    objects: list[str] = field(default_factory=list)  # object paths, outermost first
-
-    def __post_init__(self) -> None:
-        for path in self.fields:
-            parts = path.split(".")
-            for depth in range(1, len(parts)):
-                prefix = ".".join(parts[:depth])
-                if prefix not in self.objects:
-                    self.objects.append(prefix)
-
-
-def _map_column(prefix: str) -> str:
-    return quote_identifier(f"object:{prefix}")
-
-
-def _holder(path: str) -> tuple[str, str]:
-    """The SQL map a path's last key is looked up in, and that key."""
-    prefix, _, key = path.rpartition(".")
-    return ("m" if not prefix else _map_column(prefix)), key
-
-
-def _keys_list(keys) -> str:
-    return "[" + ", ".join(quote_literal(k) for k in keys) + "]::VARCHAR[]"
-
-
-def _level_sql(inner: str, level: Level, parents: tuple[str, ...]) -> str:
-    """SQL: a level's records (``m``, a map, from ``inner``) as raw columns, with what
-    the checks need beside them: each map's keys, the entries the layout does not
-    name (``@extra``), values JSON has no place for (``@odd``), the nested lists."""
-    objects = "".join(
-        f", try_cast({h}[{quote_literal(k)}] as MAP(VARCHAR, JSON)) as {_map_column(p)}"
-        for p in level.objects
-        for h, k in [_holder(p)]
-    )
-    columns = []
-    for path in level.fields:
-        if path in level.structural:
-            continue
-        holder, key = _holder(path)
-        columns.append(f"{_text(f'{holder}[{quote_literal(key)}]')} as {quote_identifier(path)}")
-    columns.append('map_keys(m) as "@keys"')
-    extra = []
-    leaves = []
-    odd = (
-        "lambda e: (length(e.value::varchar) <= 10 and lower(e.value::varchar) in ("
-        + ", ".join(quote_literal(n) for n in NON_FINITE)
-        + ")) or left(e.value::varchar, 1) in ('[', '{')"
-    )
-    for prefix in (None, *level.objects):
-        inside = [
-            p.rpartition(".")[2]
-            for p in (*level.fields, *level.objects)
-            if p.rpartition(".")[0] == (prefix or "")
-        ]
-        if prefix is None:
-            inside += list(parents)
-        holder = "m" if prefix is None else _map_column(prefix)
-        entries = f"coalesce(map_entries({holder}), [])"
-        if prefix is not None:
-            columns.append(f"map_keys({holder}) as {quote_identifier('@keys:' + prefix)}")
-            entries = (
-                f"list_transform({entries}, lambda e: struct_pack(key := "
-                f"{quote_literal(prefix + '.')} || e.key, value := e.value))"
-            )
-            inside = [f"{prefix}.{k}" for k in inside]
-            o_holder, o_key = _holder(prefix)
-            columns.append(
-                f"case when {holder} is null and map_contains({o_holder}, {quote_literal(o_key)}) "
-                f"then coalesce(json_type({o_holder}[{quote_literal(o_key)}]), 'NULL') end "
-                f"as {quote_identifier('@kind:' + prefix)}"
-            )
-        # the usual record has only the layout's keys: its entries are not looked at
-        extra.append(
-            f"case when list_has_all({_keys_list(inside)}, coalesce(map_keys({holder}), [])) "
-            f"then [] else list_filter({entries}, lambda e: not list_contains("
-            f"{_keys_list(inside)}, e.key)) end"
-        )
-        skip = [*level.objects, *level.structural]
-        leaves.append(
-            f"list_filter({entries}, lambda e: not list_contains({_keys_list(skip)}, e.key))"
-        )
-    columns.append(f'list_concat({", ".join(extra)}) as "@extra"')
-    # values as one text: the usual record has none starting [ { or a letter of NaN or inf
-    values = " || ".join(
-        f"array_to_string(coalesce(map_values({h}), [])::VARCHAR[], chr(1))"
-        for h in ["m", *(_map_column(p) for p in level.objects)]
-    )
-    columns.append(
-        f"case when not regexp_matches(chr(1) || {values}, '\\x01([-+]?[nNiI]|[\\[{{])') "
-        f'then [] else list_filter(list_concat({", ".join(leaves)}), {odd}) end as "@odd"'
-    )
-    for name in level.structural:
-        columns.append(f"m[{quote_literal(name)}] as {quote_identifier('@list:' + name)}")
-    for name in parents:
-        columns.append(
-            f"map_contains(m, {quote_literal(name)}) as {quote_identifier('@has:' + name)}"
-        )
-        columns.append(
-            f"{_text(f'm[{quote_literal(name)}]')} as {quote_identifier('@given:' + name)}"
-        )
-    return f"select *, {', '.join(columns)} from (select *{objects} from ({inner}))"
-
-
 # --- reading and checking -------------------------------------------------------
-
-
-@dataclass
-class StagedJson:
-    """One raw table's rows from an export, waiting in the scratch database."""
-
-    table: RawTable
-    scratch_table: str
-    extra_columns: list[str]
-    rows: int
 
 
 @dataclass
@@ -506,8 +121,8 @@ class JsonExport:
                 except duckdb.Error:
                     pass  # not JSON, or the list is not the last field: parse it whole
             document = read_json_document(self.file, self.path)
-            listed = document.pop(self.list_key, _MISSING)
-            if listed is _MISSING:
+            listed = document.pop(self.list_key, MISSING)
+            if listed is MISSING:
                 raise self.reject(f"has no {self.list_key!r} list", column=self.list_key)
             if not isinstance(listed, list):
                 raise self.reject(f"{self.list_key!r} is not a list", column=self.list_key)
@@ -533,7 +148,7 @@ class JsonExport:
             f"{'null' if v is None else quote_literal(v)}::varchar as {quote_identifier(n)}"
             for n in self.spec.document_columns
             for v in [
-                json_text(field_at(document, n)) if field_at(document, n) is not _MISSING else None
+                json_text(field_at(document, n)) if field_at(document, n) is not MISSING else None
             ]
         )
         inner = (
@@ -546,7 +161,7 @@ class JsonExport:
         self.scratch.execute(f"drop table if exists {table}")
         self.scratch.execute(
             f"create table {table} as select {own + ', ' if own else ''}*, item::integer as "
-            f"_source_row, {self.provenance} from ({_level_sql(inner, self.levels[0], ())})"
+            f"_source_row, {self.provenance} from ({level_sql(inner, self.levels[0], ())})"
         )
 
     # -- the export's own fields --
@@ -556,7 +171,7 @@ class JsonExport:
         that the layout does not name (kept as columns of the first table)."""
         check_json_document(self.file, self.path.name, document, self.tables[0])
         for name in self.spec.document_columns:
-            if field_at(document, name) is _MISSING:
+            if field_at(document, name) is MISSING:
                 raise self.reject(f"missing required field {name!r}", column=name)
         known = {name.split(".")[0] for name in self.spec.document_columns} | {self.list_key}
         objects = {name.rpartition(".")[0] for name in self.spec.document_columns} - {""}
@@ -627,8 +242,8 @@ class JsonExport:
                     f"{label(item)}: {path} is {value}, which JSON has no place for"
                 )
             try:
-                json.loads(value, parse_constant=_not_json)
-            except _NotJson:
+                json.loads(value, parse_constant=not_json)
+            except NotJson:
                 raise self.diagnose(f"{label(item)}: {path} holds a NaN or Infinity") from None
             except RecursionError:
                 raise self.reject(TOO_DEEP) from None
@@ -689,7 +304,7 @@ class JsonExport:
             column = quote_identifier(path)
             self.scratch.execute(f"alter table {source} add column {column} varchar")
             self.scratch.execute(
-                f'update {source} set {column} = {_text(found)} where len("@extra") > 0'
+                f'update {source} set {column} = {text_sql(found)} where len("@extra") > 0'
             )
         return extras
 
@@ -732,7 +347,7 @@ class JsonExport:
                     f"where item = {item}"
                 )
                 if kind is not None:
-                    reason += f" ({prefix!r} is {_kind_name(kind)}, not an object)"
+                    reason += f" ({prefix!r} is {kind_name(kind)}, not an object)"
             faults.append(_Fault(item, order, self.reject(reason, item, path)))
         return faults
 
@@ -793,7 +408,7 @@ class JsonExport:
         items = f"select *, case when sub > 0 then before + sub end as item from ({numbered})"
         self.scratch.execute(
             f"create table {self.name(1)} as select *, item::integer as _source_row, "
-            f"{self.provenance} from ({_level_sql(items, level, spec.parent_columns)})"
+            f"{self.provenance} from ({level_sql(items, level, spec.parent_columns)})"
         )
         odd = self.sql(f"select parent from {self.name(1)} where sub = 0 order by parent limit 1")
         if not odd:
@@ -825,7 +440,7 @@ class JsonExport:
                 )
         raise self.reject(f"{outer}: {inner_list!r} cannot be read")
 
-    def staged(self, index: int, extras: list[str]) -> StagedJson:
+    def staged(self, index: int, extras: list[str]) -> StagedTable:
         table = self.tables[index]
         names: dict[str, str] = {}
         for column in (*table.columns, *extras):
@@ -838,7 +453,7 @@ class JsonExport:
                 )
             names[column.lower()] = column
         ((rows,),) = self.sql(f"select count(*) from {self.name(index)}")
-        return StagedJson(table, self.name(index), extras, rows)
+        return StagedTable(table, self.name(index), extras, rows)
 
 
 def _repeated_keys(raw: str | None) -> str | None:
@@ -856,40 +471,6 @@ def _repeated_keys(raw: str | None) -> str | None:
     return repeated[0] if repeated else None
 
 
-def check_json_document(file: str, file_name: str, document: dict, table: RawTable) -> None:
-    """The export's format version and inspection id, against the layout and the file name."""
-    spec = table.json
-    assert spec is not None
-    if spec.format_field:
-        received = field_at(document, spec.format_field)
-        if received is _MISSING:
-            raise FileRejected(
-                file, f"has no {spec.format_field!r} field", column=spec.format_field
-            )
-        if received not in spec.formats:
-            raise FileRejected(
-                file,
-                f"format {received!r} is not one this loader reads ({', '.join(spec.formats)})",
-                column=spec.format_field,
-            )
-    if spec.inspection_field:
-        inspection = field_at(document, spec.inspection_field)
-        if inspection is _MISSING or not isinstance(inspection, str) or not inspection.strip():
-            raise FileRejected(file, "has no inspection id", column=spec.inspection_field)
-        if not table.names_inspection(file_name, inspection):
-            before, _, after = (table.file_name or "{inspection}").partition("{inspection}")
-            name = f"{before}{inspection.strip()}{after}"
-            if table.reexport_suffix:  # e.g. X_<id>_<n>.json, n = 2, 3, ...
-                suffix = table.reexport_suffix.replace("{n}", "<n>")
-                name += f" (re-exported: {before}{inspection.strip()}{suffix}{after}, n from 2)"
-            raise FileRejected(
-                file,
-                f"is named for another inspection than its {spec.inspection_field} "
-                f"{inspection.strip()!r}: it must be named {name}",
-                column=spec.inspection_field,
-            )
-
-
 def stage_json(
     scratch: duckdb.DuckDBPyConnection,
     prefix: str,
@@ -899,7 +480,7 @@ def stage_json(
     workdir: Path,
     sha256: str,
     loaded_at: dt.datetime,
-) -> list[StagedJson]:
+) -> list[StagedTable]:
     """Land an export's records as rows of its raw tables (in the scratch database).
 
     Refused, naming the place: bytes that are not one UTF-8 JSON object (line and
@@ -907,7 +488,7 @@ def stage_json(
     with the inspection id, a missing required field, the key (``case_id``) given
     twice, a key given twice in one object, keys differing only in letter case. Where
     a file has several faults in its records, the first record's is named. Fields the
-    layout does not name are kept as columns (``StagedJson.extra_columns``). The staged
+    layout does not name are kept as columns (``StagedTable.extra_columns``). The staged
     tables hold working columns beside the raw ones (named ``@...``): move the raw
     table's columns, the extras and the provenance.
     """
@@ -927,3 +508,12 @@ def stage_json(
         for index in range(len(tables)):
             scratch.execute(f"drop table if exists {export.name(index)}")
         raise
+
+
+def stage(source: LandingFile) -> StagedRows:
+    """The reader of ``.json`` exports: the records' table and the nested lists' tables."""
+    staged = stage_json(
+        source.scratch, source.prefix, source.name, source.path, source.tables,
+        source.workdir, source.sha256, source.loaded_at,
+    )  # fmt: skip
+    return StagedRows(staged)
