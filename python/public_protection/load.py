@@ -456,6 +456,25 @@ def leftovers_note(removed: list[str]) -> str:
     )
 
 
+@dataclass
+class Batch:
+    """One load: the landing's files, what each becomes, and where its rows wait."""
+
+    batch_id: str
+    started: dt.datetime
+    files: list[tuple[str, Path]]
+    rejections: list[FileRejected]
+    demo_hashes: dict[str, str]
+    folder: Path  # owner-only scratch folder beside the warehouse
+    loaded: dict[str, str] = field(default_factory=dict)  # name -> SHA-256, in raw before
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    staged: list[StagedFile] = field(default_factory=list)
+
+    @property
+    def scratch_path(self) -> Path:
+        return self.folder / f"batch-{self.batch_id[:8]}.duckdb"
+
+
 def load_landing(
     db: Path,
     landing: Path,
@@ -476,15 +495,15 @@ def load_landing(
     (after recording the rejections) if any file is rejected.
     """
     db.parent.mkdir(parents=True, exist_ok=True)
-    batch_id = str(uuid.uuid4())
-    started = utc_now()
     found = check_landing(landing)
-    files, rejections = found.files, found.rejected
-    demo_hashes = demo_file_hashes(landing)
-    outcomes: list[FileOutcome] = []
-    staged: list[StagedFile] = []
-    folder = scratch_folder(db)
-    scratch_path = folder / f"batch-{batch_id[:8]}.duckdb"
+    batch = Batch(
+        str(uuid.uuid4()),
+        utc_now(),
+        found.files,
+        found.rejected,
+        demo_file_hashes(landing),
+        scratch_folder(db),
+    )
     try:
         con = duckdb.connect(str(db))
     except duckdb.IOException as error:
@@ -494,107 +513,111 @@ def load_landing(
         # Holding the warehouse: no other load is running, so these are a killed one's.
         if removed := remove_leftovers(db):
             notes.append(leftovers_note(removed))
-        folder.mkdir(mode=0o700)  # 700 whatever the umask: mode is masked, never widened
+        batch.folder.mkdir(mode=0o700)  # 700 whatever the umask: masked, never widened
         # A cache, not a need: past it DuckDB evicts or spills, keeping memory flat.
         con.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
         con.execute("create schema if not exists raw")
         con.execute(LOAD_LOG_DDL)
-        loaded = _loaded_files(con)
-        by_hash = {sha: name for name, sha in loaded.items()}
-        # the scratch database and its WAL and spill files: owner only, like the folder
-        with owner_only(), duckdb.connect(str(scratch_path)) as scratch:
-            scratch.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
-            for number, (name, path) in enumerate(files):
-                if on_file:
-                    on_file(name)
-                try:
-                    sha256 = sha256_of(path)
-                except OSError as error:
-                    rejections.append(
-                        FileRejected(name, f"cannot be read ({error.strerror or error})")
-                    )
-                    continue
-                if loaded.get(name) == sha256:
-                    outcomes.append(FileOutcome(name, _kind(name), sha256, "unchanged"))
-                    continue
-                if sha256 in by_hash and by_hash[sha256] != name:
-                    # The same bytes under another name, loaded earlier or in this batch.
-                    earlier = by_hash[sha256]
-                    where = (
-                        f"the already loaded {earlier}"
-                        if earlier in loaded
-                        else f"{earlier} in this batch"
-                    )
-                    outcomes.append(
-                        FileOutcome(
-                            name,
-                            _kind(name),
-                            sha256,
-                            "unchanged",
-                            warnings=[f"{name}: same content as {where}; not loaded twice"],
-                        )
-                    )
-                    continue
-                by_hash[sha256] = name
-                try:
-                    staged.append(
-                        _stage_file(
-                            scratch,
-                            number,
-                            name,
-                            path,
-                            sha256,
-                            started,
-                            replacing=name in loaded,
-                            is_demo=demo_hashes.get(name) == sha256,
-                            workdir=folder,
-                        )
-                    )
-                except OSError as error:
-                    rejections.append(
-                        FileRejected(name, f"cannot be read ({error.strerror or error})")
-                    )
-                except FileRejected as rejected:
-                    rejected.sha256 = sha256
-                    rejections.append(rejected)
-        if rejections:
-            _record_rejections(con, batch_id, rejections, started)
-            raise LoadFailed(rejections)
-        con.execute(f"attach {quote_literal(str(scratch_path))} as scratch (read_only)")
-        try:
-            con.begin()
-            try:
-                # Inside the transaction: a failed first load leaves no raw tables.
-                ensure_raw_schema(con)
-                for file in staged:
-                    _move_in(con, file, started)
-                    _log(con, batch_id, file.outcome, started)
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
-        finally:
-            con.execute("detach scratch")
+        batch.loaded = _loaded_files(con)
+        _stage_batch(batch, on_file)
+        if batch.rejections:
+            _record_rejections(con, batch.batch_id, batch.rejections, batch.started)
+            raise LoadFailed(batch.rejections)
+        _commit_batch(con, batch)
     finally:
         con.close()
-        shutil.rmtree(folder, ignore_errors=True)
-    outcomes += [file.outcome for file in staged]
-    order = {name: i for i, (name, _) in enumerate(files)}
+        shutil.rmtree(batch.folder, ignore_errors=True)
+    return LoadReport(batch.batch_id, _outcomes_in_order(batch), notes)
+
+
+def _unreadable(name: str, error: OSError) -> FileRejected:
+    return FileRejected(name, f"cannot be read ({error.strerror or error})")
+
+
+def _stage_batch(batch: Batch, on_file: Callable[[str], None] | None) -> None:
+    """Phase one: every new or changed file read into the scratch database, or refused."""
+    by_hash = {sha: name for name, sha in batch.loaded.items()}
+    # the scratch database and its WAL and spill files: owner only, like the folder
+    with owner_only(), duckdb.connect(str(batch.scratch_path)) as scratch:
+        scratch.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")
+        for number, (name, path) in enumerate(batch.files):
+            if on_file:
+                on_file(name)
+            try:
+                sha256 = sha256_of(path)
+            except OSError as error:
+                batch.rejections.append(_unreadable(name, error))
+                continue
+            if batch.loaded.get(name) == sha256:
+                batch.outcomes.append(FileOutcome(name, _kind(name), sha256, "unchanged"))
+                continue
+            if sha256 in by_hash and by_hash[sha256] != name:
+                # The same bytes under another name, loaded earlier or in this batch.
+                earlier = by_hash[sha256]
+                where = (
+                    f"the already loaded {earlier}"
+                    if earlier in batch.loaded
+                    else f"{earlier} in this batch"
+                )
+                warning = f"{name}: same content as {where}; not loaded twice"
+                batch.outcomes.append(
+                    FileOutcome(name, _kind(name), sha256, "unchanged", warnings=[warning])
+                )
+                continue
+            by_hash[sha256] = name
+            try:
+                batch.staged.append(
+                    _stage_file(
+                        scratch,
+                        number,
+                        name,
+                        path,
+                        sha256,
+                        batch.started,
+                        replacing=name in batch.loaded,
+                        is_demo=batch.demo_hashes.get(name) == sha256,
+                        workdir=batch.folder,
+                    )
+                )
+            except OSError as error:
+                batch.rejections.append(_unreadable(name, error))
+            except FileRejected as rejected:
+                rejected.sha256 = sha256
+                batch.rejections.append(rejected)
+
+
+def _commit_batch(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+    """Phase two: the staged rows moved into ``raw`` in one transaction."""
+    con.execute(f"attach {quote_literal(str(batch.scratch_path))} as scratch (read_only)")
+    try:
+        con.begin()
+        try:
+            # Inside the transaction: a failed first load leaves no raw tables.
+            ensure_raw_schema(con)
+            for file in batch.staged:
+                _move_in(con, file, batch.started)
+                _log(con, batch.batch_id, file.outcome, batch.started)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    finally:
+        con.execute("detach scratch")
+
+
+def _outcomes_in_order(batch: Batch) -> list[FileOutcome]:
+    """Each file's outcome in landing order, then the loaded files no longer landed."""
+    outcomes = batch.outcomes + [file.outcome for file in batch.staged]
+    order = {name: i for i, (name, _) in enumerate(batch.files)}
     outcomes.sort(key=lambda o: order.get(o.file, len(order)))
-    for name in sorted(set(loaded) - {n for n, _ in files}):
-        outcomes.append(
-            FileOutcome(
-                name,
-                _kind(name),
-                loaded[name],
-                "unchanged",
-                warnings=[
-                    f"{name}: loaded earlier but no longer in the landing folder; "
-                    "its rows stay in raw"
-                ],
-            )
+    for name in sorted(set(batch.loaded) - {n for n, _ in batch.files}):
+        warning = (
+            f"{name}: loaded earlier but no longer in the landing folder; its rows stay in raw"
         )
-    return LoadReport(batch_id, outcomes, notes)
+        outcomes.append(
+            FileOutcome(name, _kind(name), batch.loaded[name], "unchanged", warnings=[warning])
+        )
+    return outcomes
 
 
 def _kind(name: str) -> str:
