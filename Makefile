@@ -7,7 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint format lock clean benchmark mutation lock-mutation lock-compat
+.PHONY: help setup run test test-fast lint format lock clean benchmark mutation lock-mutation lock-compat
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -18,9 +21,9 @@ $(STAMP): requirements.lock pyproject.toml
 		--no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP)  ## create .venv from the lock file
 
-run: $(STAMP)
+run: $(STAMP)  ## the whole pipeline on the demo (demo-data, load, build, validate, regress, report, publish)
 	$(BIN)/public-protection run
 
 # An older DuckDB in its own environment: the published files must open in it.
@@ -31,23 +34,28 @@ $(COMPAT_VENV)/.installed: requirements-compat.lock
 	$(COMPAT_VENV)/bin/pip install --quiet --no-deps --require-hashes -r requirements-compat.lock
 	touch $@
 
-test: $(STAMP) lint $(COMPAT_VENV)/.installed
+test: $(STAMP) lint $(COMPAT_VENV)/.installed  ## lint, then every test (the CI command)
 	$(BIN)/pytest
 
-lint: $(STAMP)
-	$(BIN)/ruff check python benchmarks mutation
-	$(BIN)/ruff format --check python benchmarks mutation
+# No dbt build, no calibration: the readers, loader, statistics and report pieces.
+test-fast: $(STAMP)  ## the tests that need no dbt build and no calibration
+	$(BIN)/pytest -m "not dbt and not calibration"
+
+lint: $(STAMP)  ## ruff, function length (pyproject.toml lists the exceptions), sqlfluff
+	$(BIN)/ruff check python benchmarks mutation tools
+	$(BIN)/ruff format --check python benchmarks mutation tools
+	$(BIN)/python tools/check_function_length.py
 	$(BIN)/sqlfluff lint models tests macros analysis
 
-format: $(STAMP)
-	$(BIN)/ruff check --fix python benchmarks mutation
-	$(BIN)/ruff format python benchmarks mutation
+format: $(STAMP)  ## ruff's fixes and formatting
+	$(BIN)/ruff check --fix python benchmarks mutation tools
+	$(BIN)/ruff format python benchmarks mutation tools
 
 # Scales 1, 10 and 100 of the demo, every stage, the floors and each programme's
 # load alone timed: writes benchmarks/results.md (about 25 minutes on 2 cores).
 # `benchmarks/benchmark.py --compare COMMIT` measures the targets beside COMMIT
 # (about 45 minutes).
-benchmark: $(STAMP)
+benchmark: $(STAMP)  ## measure every stage at scales 1, 10, 100 (benchmarks/results.md)
 	$(BIN)/python benchmarks/benchmark.py
 
 # Mutation testing (cosmic-ray) of the disclosure, pseudonymisation, stepwise and
@@ -63,7 +71,7 @@ $(MUTATION_VENV)/.installed: requirements.lock requirements-mutation.lock pyproj
 		--no-deps --no-build-isolation -e .
 	touch $@
 
-mutation: $(MUTATION_VENV)/.installed
+mutation: $(MUTATION_VENV)/.installed  ## mutation testing of the critical modules (mutation/results.md; slow)
 	$(MUTATION_VENV)/bin/python mutation/run.py $(TARGETS)
 
 # The mutation tools' lock: packages the main lock already pins are left out.
@@ -75,7 +83,7 @@ lock-mutation:
 	rm -f .mutation.in .mutation.lock
 
 # Regenerate the lock after changing dependencies in pyproject.toml (needs `uv`).
-lock:
+lock:  ## re-resolve requirements.lock
 	uv pip compile pyproject.toml --extra dev --generate-hashes \
 		--python-version 3.11 --no-header -o requirements.lock
 
@@ -87,5 +95,5 @@ lock-compat:
 	mv .compat.new requirements-compat.lock
 	rm -f .compat.in .compat.lock
 
-clean:
+clean:  ## remove the warehouse, outputs and caches
 	rm -rf $(VENV) $(MUTATION_VENV) $(COMPAT_VENV) target logs .pytest_cache .ruff_cache

@@ -52,9 +52,11 @@ TARGETS = (
            "python/tests/test_pseudonymise.py"),
     Target("stepwise statistics", "python/public_protection/regression/stepwise.py",
            "python/tests/test_stepwise.py"),
-    Target("CSV reader", "python/public_protection/readers/csv_files.py",
+    # readers.py, measured as one target (outcomes/readers.json), is now one module per
+    # format; the next run measures the CSV and workbook readers apart.
+    Target("readers-csv", "python/public_protection/readers/csv_files.py",
            "python/tests/test_readers.py -k 'not demo_workbooks'"),
-    Target("workbook reader", "python/public_protection/readers/xlsx_files.py",
+    Target("readers-xlsx", "python/public_protection/readers/xlsx_files.py",
            "python/tests/test_readers.py -k 'not demo_workbooks'"),
     Target("loader", "python/public_protection/load.py", "python/tests/test_load.py"),
 )  # fmt: skip
