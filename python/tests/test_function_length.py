@@ -58,6 +58,17 @@ def test_the_limit_is_inclusive_and_a_listed_function_that_got_short_must_leave(
     assert "pkg/mod.py::long: listed as long but is not" in capsys.readouterr().out
 
 
+def test_a_docstring_does_not_count(tmp_path):
+    tool = load_tool()
+    pyproject = write_project(tmp_path, body_lines=9)  # 10 lines: at the limit
+    module = tmp_path / "pkg" / "mod.py"
+    doc = '    """A docstring\n\n    over several lines.\n    """\n'
+    module.write_text(module.read_text().replace("def long():\n", "def long():\n" + doc))
+    assert tool.main(["x", str(pyproject)]) == 0
+    module.write_text(module.read_text().replace("    x0 = 0\n", "    x0 = 0\n    y = 1\n"))
+    assert tool.main(["x", str(pyproject)]) == 1
+
+
 def test_the_project_s_own_list_names_only_functions_that_are_long():
     tool = load_tool()
     import tomllib

@@ -16,6 +16,18 @@ The procedure (SPSS FSTEP with ``/CRITERIA PIN(.05) POUT(.10)``):
    conditional estimates, no refit), or the Wald statistic. The variable with
    the largest p-value leaves if that is above POUT; repeat until none does.
 4. Stop when nothing enters or leaves, or when a model repeats (a cycle).
+
+References
+----------
+IBM Corp. *IBM SPSS Statistics Algorithms*, "LOGISTIC REGRESSION Algorithms":
+    stepwise variable selection (score statistic for entry; likelihood-ratio,
+    conditional and Wald statistics for removal).
+Lawless, J. F. and Singhal, K. (1978). Efficient screening of nonnormal regression
+    models. *Biometrics*, 34(2), 318-327: the one-step (conditional) estimates
+    behind the conditional removal statistic.
+Hosmer, D. W., Lemeshow, S. and Sturdivant, R. X. (2013). *Applied Logistic
+    Regression*, 3rd ed., Wiley, section 4.3: stepwise selection and its p-value
+    criteria (PIN, POUT).
 """
 
 from __future__ import annotations
@@ -89,10 +101,24 @@ def fit_logit(
 ) -> Fit:
     """Fit the logistic model with these blocks; separation is recorded, never raised.
 
-    ``weights`` are frequency weights: rows that stand for several identical
-    cases. Grouping identical covariate patterns this way gives the same
-    likelihood, estimates and test statistics as one row per case, in a
-    fraction of the time when there are many more cases than patterns.
+    Parameters
+    ----------
+    y : ndarray
+        The outcome, 1 or 0 per row.
+    blocks : dict of str to Block
+        Every candidate's columns; only those named in ``variables`` are used.
+    variables : tuple of str
+        The blocks in the model, in order (a constant is always added first).
+    weights : ndarray, optional
+        Frequency weights: rows that stand for several identical cases. Grouping
+        identical covariate patterns this way gives the same likelihood, estimates
+        and test statistics as one row per case, in a fraction of the time.
+
+    Returns
+    -------
+    Fit
+        The statsmodels GLM (binomial, logit link) result, with notes of any
+        separation and the warnings the fit raised.
     """
     x = design(blocks, variables, len(y))
     model = sm.GLM(y, x, family=sm.families.Binomial(), freq_weights=weights)
@@ -140,9 +166,24 @@ def separation_notes(y: np.ndarray, blocks: dict[str, Block], variables, result)
 def score_test(current: Fit, block: Block) -> tuple[float, int, float]:
     """Score (Lagrange multiplier) statistic for adding ``block`` to ``current``.
 
-    Where the information matrix with the block added is singular (the block's
-    columns are collinear with the model's on this sample) the statistic is not
-    defined: NaN is returned, and such a candidate cannot enter.
+    Parameters
+    ----------
+    current : Fit
+        The model as it stands.
+    block : Block
+        The candidate's columns (all k-1 indicators of a categorical variable).
+
+    Returns
+    -------
+    statistic : float
+        The score statistic, evaluated at ``current``'s estimates (no refit), as
+        SPSS's entry test; NaN where the information matrix with the block added is
+        singular (its columns are collinear with the model's on this sample), so the
+        candidate cannot enter.
+    df : int
+        The block's number of columns.
+    p_value : float
+        Upper tail of the chi-squared distribution with ``df`` degrees of freedom.
     """
     with warnings.catch_warnings():
         # statsmodels says the score test is "not verified with freq_weights";
@@ -173,7 +214,29 @@ def removal_test(
     test: str,
     weights: np.ndarray | None = None,
 ) -> tuple[float, int, float]:
-    """Statistic, df and p-value for removing ``variable`` from ``current``."""
+    """Statistic, df and p-value for removing ``variable`` from ``current``.
+
+    Parameters
+    ----------
+    y, blocks, weights
+        As for ``fit_logit``.
+    current : Fit
+        The model the variable would leave.
+    variable : str
+        The block to test.
+    test : {"lr", "conditional", "wald"}
+        ``lr``: twice the difference in log-likelihood against the model refitted
+        without the block (SPSS's default). ``conditional``: the same difference, but
+        at the reduced model's one-step estimates from ``current``'s (Lawless and
+        Singhal 1978), with no refit. ``wald``: the block's estimates against their
+        covariance.
+
+    Returns
+    -------
+    tuple of (float, int, float)
+        The statistic (never below 0), its degrees of freedom and its chi-squared
+        p-value.
+    """
     positions = _block_positions(current, blocks, variable)
     df = len(positions)
     if test == "lr":
@@ -187,7 +250,7 @@ def removal_test(
         statistic = float(params @ np.linalg.solve(cov, params))
     elif test == "conditional":
         # LR at the conditional estimates: the reduced model's parameters after one
-        # Newton step from the full model's (Lawless & Singhal), with no refit.
+        # Newton step from the full model's (Lawless and Singhal 1978), with no refit.
         params = np.asarray(current.result.params)
         keep = np.setdiff1d(np.arange(len(params)), positions)
         x = current.result.model.exog
@@ -217,7 +280,37 @@ def forward_stepwise(
     max_steps: int = 100,
     weights: np.ndarray | None = None,
 ) -> StepwiseResult:
-    """Select variables from ``blocks`` as SPSS FSTEP does (see the module docstring)."""
+    """Select variables from ``blocks`` as SPSS FSTEP does (see the module docstring).
+
+    Parameters
+    ----------
+    y : ndarray
+        The outcome, 1 or 0 per row.
+    blocks : dict of str to Block
+        The candidates, each entering or leaving as a whole.
+    p_enter, p_remove : float
+        SPSS's PIN and POUT: a candidate enters when its score test's p-value is
+        below ``p_enter``; a variable leaves when its removal test's is above
+        ``p_remove``.
+    removal : {"lr", "conditional", "wald"}
+        The removal test (``removal_test``).
+    max_steps : int
+        A bound on entry steps, after which selection stops and says so.
+    weights : ndarray, optional
+        Frequency weights (``fit_logit``).
+
+    Returns
+    -------
+    StepwiseResult
+        The selected variables, every step with its statistic, the final and the
+        constant-only fits, and why selection stopped.
+
+    Notes
+    -----
+    The tests used to choose are model-based: they assume independent cases, and
+    their p-values after selection are too small (the selection used the same
+    data). They reproduce the bulletin's SPSS runs, not a final inference.
+    """
     if removal not in REMOVAL_TESTS:
         raise ValueError(f"removal test must be one of {REMOVAL_TESTS}")
     y = np.asarray(y, dtype=float)
@@ -267,7 +360,22 @@ def forward_stepwise(
 def categorical_block(name: str, values: list, levels: list, label=str) -> Block | None:
     """k-1 indicator columns for the levels present; the first present level is the reference.
 
-    Returns None when fewer than two levels are present (nothing to estimate).
+    Parameters
+    ----------
+    name : str
+        The variable's name.
+    values : list
+        Its value for each row.
+    levels : list
+        Its levels in order; absent ones are dropped.
+    label : callable
+        Turns a level into the label stored with the model.
+
+    Returns
+    -------
+    Block or None
+        The indicators, or None when fewer than two levels are present (nothing to
+        estimate).
     """
     present = [level for level in levels if any(v == level for v in values)]
     if len(present) < 2:
