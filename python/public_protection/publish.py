@@ -20,15 +20,13 @@ sees a half-written file, and never blocks a publish.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
+from public_protection.atomic import replaced_atomically
 from public_protection.catalog import comment_statements, python_tables
 from public_protection.report.disclosure import SUPPRESSED
 from public_protection.settings import DEFAULT_STORAGE_VERSION
@@ -76,19 +74,6 @@ class PublishReport:
     size_bytes: int
     storage_version: str
     risk: ReidentificationRisk | None  # row-level files only
-
-
-@contextmanager
-def replaced_atomically(target: Path) -> Iterator[Path]:
-    """A temporary path to write; moved over ``target`` only if the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.unlink(missing_ok=True)
-    try:
-        yield temporary
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def attach_for_writing(con: duckdb.DuckDBPyConnection, path: Path, storage_version: str) -> None:

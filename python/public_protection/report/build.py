@@ -7,11 +7,10 @@ sentences, and replaces the output folder in one step.
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from public_protection.atomic import folder_replaced
 from public_protection.report.data import ReportData, read_report_data
 from public_protection.report.disclosure import DEFAULT_MINIMUM_N
 from public_protection.report.exports import Sheet, export_sheets, write_csvs, write_workbook
@@ -104,22 +103,10 @@ def write_report(db: Path, folder: Path, minimum_n: int = DEFAULT_MINIMUM_N) -> 
     ]
 
     folder = folder.resolve()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        staging.mkdir()
+    with folder_replaced(folder) as staging:
         (staging / HTML_NAME).write_text(html, encoding="utf-8")
         write_workbook(sheets, staging / WORKBOOK_NAME, context.title, notes)
         write_csvs(sheets, staging / CSV_FOLDER)
-        # Swap the finished folder in; the old one is removed only afterwards.
-        retired = folder.with_name(f".{folder.name}.{os.getpid()}.old")
-        if folder.exists():
-            folder.rename(retired)
-        staging.rename(folder)
-        shutil.rmtree(retired, ignore_errors=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     matched = sum(row.is_match for row in layout.reconciliation)
     return ReportResult(
         folder=folder,

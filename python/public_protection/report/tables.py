@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from public_protection.categories import AGENCIES
 from public_protection.report.data import ReportData
 from public_protection.report.disclosure import Relation, Suppression, suppress
-
-AGENCIES = ("CRC", "NPS")
 
 VARIABLE_LABELS = {
     "all": "All cases",

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from html import escape
 
+from public_protection.categories import AGENCIES
 from public_protection.report.chart import AGENCY_COLOURS
 from public_protection.report.tables import TrendRow
 
 SCOPE = "matched areas"
-AGENCIES = ("CRC", "NPS")
 PANEL_WIDTH = 220
 PANEL_HEIGHT = 150
 COLUMNS = 3
