@@ -63,6 +63,8 @@ def age_group(age: int) -> str:
 
 
 def proxy(case: dict) -> str:
+    """The bulletin's proxy rule, written again on purpose: the oracle's own statement,
+    independent of macros/proxy_agency.sql, which it checks."""
     return (
         "NPS"
         if case["mappa_eligible"] == "Yes" or case["rosh_level"] == "High/Very high"

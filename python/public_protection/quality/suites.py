@@ -170,6 +170,8 @@ def _select(columns: list[str], table: str) -> str:
 
 
 def dim_case_guard(scope: Scope) -> Guard:
+    # The proxy rule written again on purpose, apart from macros/proxy_agency.sql: an
+    # independent check of the built agency, so the macro is not checked against itself.
     sql = """
         select
             case_key,
