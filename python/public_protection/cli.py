@@ -272,7 +272,7 @@ def do_build(settings: Settings, args: argparse.Namespace) -> None:
         succeeded = run_dbt(command, settings.project_dir, settings.db)
     except RuntimeError as error:
         raise StageFailed(str(error)) from None
-    from public_protection.quality.validate import record_dbt_results
+    from public_protection.quality.store import record_dbt_results
 
     recorded = record_dbt_results(settings.db, settings.project_dir)
     console.print(f"recorded {recorded} dbt test results in dq.dbt_test_results")
@@ -317,7 +317,7 @@ def do_validate(settings: Settings, args: argparse.Namespace) -> None:
 
 def record_validation(settings: Settings, report) -> None:
     """Store a validation's results, print them, and fail on a critical failure."""
-    from public_protection.quality.validate import store
+    from public_protection.quality.store import store
 
     store(settings.db, report)
     table = Table("suite", "table", "checks", "failed", title="validate", title_justify="left")
