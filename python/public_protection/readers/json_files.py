@@ -17,14 +17,13 @@ in proportion to their size.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from public_protection.layout import PROVENANCE_COLUMNS, RawTable
+from public_protection.layout import PROVENANCE_COLUMNS
 from public_protection.readers.base import (
     FileRejected,
     LandingFile,
@@ -61,23 +60,14 @@ class _Fault:
 class JsonExport:
     """One export being landed in the scratch database, or refused."""
 
-    def __init__(
-        self,
-        scratch: duckdb.DuckDBPyConnection,
-        prefix: str,
-        file: str,
-        path: Path,
-        tables: list[RawTable],
-        workdir: Path,
-        sha256: str,
-        loaded_at: dt.datetime,
-    ):
-        self.scratch = scratch
-        self.prefix = prefix
-        self.file = file
-        self.path = path
-        self.tables = tables
-        self.workdir = workdir
+    def __init__(self, source: LandingFile):
+        self.scratch = source.scratch
+        self.prefix = source.prefix
+        self.file = source.name
+        self.path = source.path
+        self.tables = tables = source.tables
+        self.workdir = source.workdir
+        sha256, loaded_at, file = source.sha256, source.loaded_at, source.name
         spec = tables[0].json
         assert spec is not None
         self.spec = spec
@@ -471,17 +461,9 @@ def _repeated_keys(raw: str | None) -> str | None:
     return repeated[0] if repeated else None
 
 
-def stage_json(
-    scratch: duckdb.DuckDBPyConnection,
-    prefix: str,
-    file: str,
-    path: Path,
-    tables: list[RawTable],
-    workdir: Path,
-    sha256: str,
-    loaded_at: dt.datetime,
-) -> list[StagedTable]:
-    """Land an export's records as rows of its raw tables (in the scratch database).
+def stage(source: LandingFile) -> StagedRows:
+    """The reader of ``.json`` exports: its records as rows of its raw tables (the
+    records' table and the nested lists' tables, in the scratch database).
 
     Refused, naming the place: bytes that are not one UTF-8 JSON object (line and
     column), a format version the layout does not list, a file name that disagrees
@@ -492,7 +474,8 @@ def stage_json(
     tables hold working columns beside the raw ones (named ``@...``): move the raw
     table's columns, the extras and the provenance.
     """
-    export = JsonExport(scratch, prefix, file, path, tables, workdir, sha256, loaded_at)
+    export = JsonExport(source)
+    tables, scratch = source.tables, source.scratch
     try:
         document = export.read()
         export.refuse_odd_records()
@@ -503,17 +486,8 @@ def stage_json(
         if len(tables) > 1:
             export.build_nested_level()
         staged += [export.staged(i, export.check_level(i, [])) for i in range(1, len(tables))]
-        return staged
+        return StagedRows(staged)
     except BaseException:
         for index in range(len(tables)):
             scratch.execute(f"drop table if exists {export.name(index)}")
         raise
-
-
-def stage(source: LandingFile) -> StagedRows:
-    """The reader of ``.json`` exports: the records' table and the nested lists' tables."""
-    staged = stage_json(
-        source.scratch, source.prefix, source.name, source.path, source.tables,
-        source.workdir, source.sha256, source.loaded_at,
-    )  # fmt: skip
-    return StagedRows(staged)
